@@ -1,0 +1,1 @@
+"""Tornado request handlers. The route table is in portal.py."""

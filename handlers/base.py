@@ -1,0 +1,227 @@
+"""Base handlers: request-scoped database connection, current user, errors, forms, JSON APIs.
+
+Handlers are synchronous on purpose: a handler that never awaits cannot share its peewee
+connection or transaction with another request on the IOLoop thread (see ../shared/DESIGN.md).
+"""
+import http.client
+import re
+import json
+import logging
+import sys
+from urllib.parse import urlparse
+
+import tornado.web
+
+from models import config
+from models.db import db
+from models.errors import DomainError, InvalidInput
+from models.user import User
+
+log = logging.getLogger("portal.web")
+SESSION_COOKIE = "session"
+MAX_JSON_BYTES = 64 * 1024
+
+
+class FormData:
+    """What WTForms wants (getlist) over Tornado's body arguments; invalid UTF-8 is a 400."""
+
+    def __init__(self, arguments):
+        self._arguments = arguments
+
+    def __iter__(self):
+        return iter(self._arguments)
+
+    def __len__(self):
+        return len(self._arguments)
+
+    def __contains__(self, name):
+        return name in self._arguments
+
+    def getlist(self, name):
+        values = []
+        for value in self._arguments.get(name, []):
+            try:
+                values.append(value.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise tornado.web.HTTPError(400, reason="The form contained text that is not valid UTF-8.")
+        return values
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    def prepare(self):
+        db.connect(reuse_if_open=True)
+
+    def on_finish(self):
+        if not db.is_closed():
+            db.close()
+
+    @property
+    def settings_(self):
+        return config.current()
+
+    # ---- sessions: a signed cookie holding "user id:session generation" ----
+    def get_current_user(self):
+        raw = self.get_signed_cookie(SESSION_COOKIE, max_age_days=self.settings_.session_days)
+        if not raw:
+            return None
+        try:
+            user_id, generation = (int(part) for part in raw.decode().split(":"))
+        except ValueError:
+            return None
+        user = User.get_or_none(User.id == user_id)
+        if user is None or user.session_generation != generation:
+            return None
+        return user
+
+    def start_session(self, user):
+        self.set_signed_cookie(SESSION_COOKIE, f"{user.id}:{user.session_generation}",
+                               expires_days=self.settings_.session_days, httponly=True, samesite="Lax",
+                               secure=self.request.protocol == "https")
+
+    def end_session(self):
+        self.clear_cookie(SESSION_COOKIE)
+
+    def redirect_to_next(self, default="/"):
+        """Redirect to ?next= only when it is a local path (never //host or an absolute URL)."""
+        target = self.get_argument("next", "") or default
+        parsed = urlparse(target)
+        if (not target.startswith("/") or target.startswith("//") or target.startswith("/\\")
+                or parsed.scheme or parsed.netloc):
+            target = default
+        self.redirect(target)
+
+    # ---- forms ----
+    def form_data(self):
+        return FormData(self.request.body_arguments)
+
+    def get_template_namespace(self):
+        namespace = super().get_template_namespace()
+        namespace.update(settings_=self.settings_, path=self.request.path)
+        return namespace
+
+    # ---- errors ----
+    def _handle_request_exception(self, error):
+        if isinstance(error, DomainError):
+            # Expected refusals keep their own status and message: never a 500.
+            self.send_error(error.status, exc_info=sys.exc_info())
+            return
+        super()._handle_request_exception(error)
+
+    def log_exception(self, typ, value, tb):
+        if isinstance(value, DomainError):
+            log.info("%s %s refused: %s", self.request.method, self.request.path, value.message)
+            return
+        super().log_exception(typ, value, tb)
+
+    def error_message(self, status_code, exc_info):
+        error = exc_info[1] if exc_info else None
+        if isinstance(error, DomainError):
+            return error.message
+        if isinstance(error, tornado.web.HTTPError):
+            if error.status_code == 403 and "xsrf" in (error.log_message or "").lower():
+                return ("This form has expired or was not sent from this site. Reload the page and try again.")
+            if error.reason:
+                return error.reason
+            if error.status_code == 400 and error.log_message and "argument" in error.log_message:
+                return error.log_message % error.args if error.args else error.log_message
+        return {404: "There is nothing at this address.",
+                405: "This address does not accept that kind of request.",
+                413: "What you sent is too large."}.get(
+            status_code, http.client.responses.get(status_code, "Something went wrong; please try again."))
+
+    def write_error(self, status_code, **kwargs):
+        exc_info = kwargs.get("exc_info")
+        message = self.error_message(status_code, exc_info)
+        fields = getattr(exc_info[1], "fields", None) if exc_info else None
+        try:
+            self.render("error.html", status_code=status_code, message=message, fields=fields or {})
+        except Exception:  # never let the error page itself turn into a 500
+            log.exception("error page failed")
+            self.finish(f"<h1>{status_code}</h1><p>{tornado.escape.xhtml_escape(message)}</p>")
+
+
+class JsonHandler(BaseHandler):
+    """Base of the JSON APIs: no cookies, no XSRF (keys authenticate), errors as JSON.
+
+    A dialect overrides error_body() to answer in its own error shape.
+    """
+
+    def check_xsrf_cookie(self):
+        pass
+
+    def get_current_user(self):
+        return None
+
+    def set_default_headers(self):
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-store")
+
+    def get_json_body(self):
+        """The request body as a JSON object, or a 400 saying what is wrong with it."""
+        body = self.request.body or b""
+        if len(body) > MAX_JSON_BYTES:
+            raise tornado.web.HTTPError(413, reason=f"The request body is larger than {MAX_JSON_BYTES} bytes.")
+        if not body.strip():
+            return {}
+        try:
+            value = json.loads(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise tornado.web.HTTPError(400, reason="The request body is not valid UTF-8.")
+        except ValueError as error:
+            raise tornado.web.HTTPError(400, reason=f"Invalid JSON in body of request: {error}")
+        if not isinstance(value, dict):
+            raise tornado.web.HTTPError(400, reason="The request body must be a JSON object.")
+        return value
+
+    def write_json(self, value, status=200):
+        self.set_status(status)
+        self.finish(json.dumps(value, default=_json_default, ensure_ascii=False))
+
+    def error_body(self, status_code, message, error):
+        body = {"message": message, "reason": http.client.responses.get(status_code, "Error")}
+        if isinstance(error, InvalidInput):
+            body["fields"] = error.fields
+        elif isinstance(error, DomainError) and error.details:
+            body.update({k: v for k, v in error.details.items() if k != "fields"})
+        return body
+
+    def write_error(self, status_code, **kwargs):
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        message = self.error_message(status_code, exc_info)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(self.error_body(status_code, message, error), default=_json_default,
+                               ensure_ascii=False))
+
+
+def _json_default(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class NotFoundHandler(BaseHandler):
+    def prepare(self):
+        super().prepare()
+        raise tornado.web.HTTPError(404)
+
+
+_SECRET_PATH = re.compile(r"(/signatures/confirm/|/reset/|/invitations/|/confirm-email/)[^/?]+")
+_SECRET_QUERY = re.compile(r"((?:api_key|token|key)=)[^&]+", re.I)
+
+
+def redact(uri: str) -> str:
+    """A request URI without the secrets some URIs carry (confirmation tokens, API keys)."""
+    return _SECRET_QUERY.sub(r"\1[redacted]", _SECRET_PATH.sub(r"\1[redacted]", uri))
+
+
+access_log = logging.getLogger("tornado.access")
+
+
+def log_request(handler):
+    """Tornado's access log line, minus secrets and client addresses' personal data."""
+    status = handler.get_status()
+    level = access_log.info if status < 400 else access_log.warning if status < 500 else access_log.error
+    level("%d %s %s %.2fms", status, handler.request.method, redact(handler.request.uri),
+          1000.0 * handler.request.request_time())

@@ -1,0 +1,17 @@
+"""The domain: models and the operations on them. Handlers, APIs and jobs call these."""
+from models.apikey import ApiKey
+from models.audit import Actor, AuditEvent
+from models.db import SchemaMigration
+from models.mail import OutboxMessage
+from models.organisation import Organisation
+from models.petition import Petition
+from models.response import Response, ResponsePetition
+from models.signature import Signature
+from models.user import Membership, User
+
+# Tables created by migrations/0001_initial.py, in dependency order.
+INITIAL_MODELS = [Organisation, User, Membership, ApiKey, Petition, Signature, Response, ResponsePetition,
+                  AuditEvent, OutboxMessage]
+
+__all__ = ["Actor", "ApiKey", "AuditEvent", "Membership", "Organisation", "OutboxMessage", "Petition",
+           "Response", "ResponsePetition", "SchemaMigration", "Signature", "User", "INITIAL_MODELS"]

@@ -1,0 +1,82 @@
+"""API keys: shown once, stored as a SHA-256 hash, scoped, revocable, with last use recorded."""
+import hashlib
+import hmac
+import secrets
+
+import peewee as pw
+
+from models import clock
+from models.db import BaseModel
+from models.errors import InvalidInput
+from models.organisation import Organisation
+from models.user import User
+
+SCOPES = ("read", "create", "update")
+TOKEN_PREFIX = "pp_"
+
+
+class ApiKey(BaseModel):
+    user = pw.ForeignKeyField(User, backref="api_keys", on_delete="CASCADE")
+    name = pw.CharField(max_length=100)
+    prefix = pw.CharField(max_length=16, index=True)  # shown in lists, e.g. pp_3fa9c1
+    secret_hash = pw.CharField(max_length=64, unique=True)
+    scopes = pw.CharField(max_length=64)  # comma separated, from SCOPES
+    organisation = pw.ForeignKeyField(Organisation, null=True, backref="api_keys", on_delete="CASCADE")
+    is_test = pw.BooleanField(default=False)  # never writes; counts read as 3 (petitions.eu test key)
+    created_at = pw.DateTimeField(default=clock.now)
+    last_used_at = pw.DateTimeField(null=True)
+    revoked_at = pw.DateTimeField(null=True)
+
+    @property
+    def scope_set(self):
+        return {s for s in self.scopes.split(",") if s}
+
+    def has_scope(self, scope):
+        return self.revoked_at is None and scope in self.scope_set
+
+    def can_update(self, organisation_id):
+        return (self.has_scope("update") and not self.is_test
+                and self.organisation_id is not None and self.organisation_id == organisation_id)
+
+
+def hash_secret(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_key(user, name, scopes, organisation=None, is_test=False):
+    """Create a key; returns (key, token). The token is never stored and cannot be shown again."""
+    scopes = sorted({s.strip() for s in scopes if s and s.strip()})
+    errors = {}
+    if not scopes or any(s not in SCOPES for s in scopes):
+        errors["scopes"] = f"Choose one or more of: {', '.join(SCOPES)}."
+    if "update" in scopes and organisation is None:
+        errors["organisation"] = "A key with the update scope belongs to exactly one organisation."
+    name = (name or "").strip() or "API key"
+    if len(name) > 100:
+        errors["name"] = "Use at most 100 characters."
+    if errors:
+        raise InvalidInput(errors)
+    prefix = TOKEN_PREFIX + secrets.token_hex(4)
+    token = f"{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.create(user=user, name=name, prefix=prefix, secret_hash=hash_secret(token),
+                        scopes=",".join(scopes), organisation=organisation, is_test=is_test)
+    return key, token
+
+
+def authenticate(token):
+    """The live key for a token, or None. Looks up by hash and compares in constant time."""
+    if not token or len(token) > 200:
+        return None
+    digest = hash_secret(token.strip())
+    key = ApiKey.get_or_none(ApiKey.secret_hash == digest)
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, digest):
+        return None
+    now = clock.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.update(last_used_at=now).where(ApiKey.id == key.id).execute()
+        key.last_used_at = now
+    return key
+
+
+def revoke(key):
+    ApiKey.update(revoked_at=clock.now()).where((ApiKey.id == key.id) & ApiKey.revoked_at.is_null()).execute()

@@ -1,0 +1,79 @@
+"""The audit trail: who changed what on a petition, when and through which channel."""
+from dataclasses import dataclass
+
+import peewee as pw
+
+from models import clock
+from models.db import BaseModel
+
+CHANNELS = ("web", "api", "job", "cli")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting. `kind` is user, api_key, job or system; `channel` is web, api, job or cli."""
+
+    kind: str
+    id: object
+    label: str
+    channel: str
+    user: object = None  # the User behind a user or an API key
+    api_key: object = None
+
+    @classmethod
+    def for_user(cls, user, channel="web"):
+        return cls("user", user.id, user.name, channel, user=user)
+
+    @classmethod
+    def for_api_key(cls, key, channel="api"):
+        return cls("api_key", key.id, f"API key {key.prefix} ({key.name})", channel,
+                   user=key.user, api_key=key)
+
+    @classmethod
+    def job(cls, name):
+        return cls("job", None, f"job {name}", "job")
+
+    @classmethod
+    def system(cls, label="command line"):
+        return cls("system", None, label, "cli")
+
+
+class AuditEvent(BaseModel):
+    # A plain id rather than a foreign key: the trail outlives nothing but must never block a write.
+    petition_id = pw.IntegerField(null=True, index=True)
+    created_at = pw.DateTimeField(index=True)
+    actor_kind = pw.CharField(max_length=16)
+    actor_id = pw.IntegerField(null=True)
+    actor_label = pw.CharField(max_length=255)
+    channel = pw.CharField(max_length=8)
+    action = pw.CharField(max_length=32)  # status, field, hidden, api_settings, response, ...
+    field = pw.CharField(max_length=64, null=True)
+    old_value = pw.TextField(null=True)
+    new_value = pw.TextField(null=True)
+    note = pw.TextField(null=True)
+
+    class Meta:
+        indexes = ((("petition_id", "created_at"), False),)
+
+
+def _text(value):
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def record(petition_id, actor: Actor, action, field=None, old=None, new=None, note=None):
+    return AuditEvent.create(
+        petition_id=petition_id, created_at=clock.now(), actor_kind=actor.kind,
+        actor_id=actor.id if isinstance(actor.id, int) else None, actor_label=actor.label[:255],
+        channel=actor.channel, action=action, field=field, old_value=_text(old), new_value=_text(new),
+        note=note,
+    )
+
+
+def history(petition_id):
+    """Every audit event of a petition, oldest first."""
+    return (AuditEvent.select().where(AuditEvent.petition_id == petition_id)
+            .order_by(AuditEvent.created_at, AuditEvent.id))

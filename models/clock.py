@@ -1,0 +1,49 @@
+"""One clock for the whole portal, so jobs can run 'as if it were' another time and tests never sleep.
+
+All timestamps are naive UTC datetimes (the same on SQLite and PostgreSQL).
+"""
+import datetime as dt
+import threading
+
+_override = threading.local()
+_global_override = None
+
+
+def now() -> dt.datetime:
+    value = getattr(_override, "value", None) or _global_override
+    if value is not None:
+        return value
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def today() -> dt.date:
+    return now().date()
+
+
+class frozen:
+    """Context manager: `with clock.frozen(when): ...` makes now() return `when` in this thread."""
+
+    def __init__(self, when: dt.datetime):
+        self.when = when
+
+    def __enter__(self):
+        self.previous = getattr(_override, "value", None)
+        _override.value = self.when
+        return self.when
+
+    def __exit__(self, *exc):
+        _override.value = self.previous
+
+
+def set_global(when):
+    """Pin the clock for every thread (tests and `jobs run --now`); None releases it."""
+    global _global_override
+    _global_override = when
+
+
+def parse_iso(value: str) -> dt.datetime:
+    """Parse an ISO-8601 time; aware times are converted to naive UTC."""
+    parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return parsed

@@ -1,0 +1,112 @@
+"""The database: one proxy bound at start-up to SQLite (default) or pooled PostgreSQL.
+
+peewee keeps one connection per thread. Handlers are synchronous and open/close their
+connection around each request; threads (jobs, tests) use `db.connection_context()`.
+"""
+import importlib
+import pkgutil
+from urllib.parse import unquote, urlparse
+
+import peewee as pw
+from playhouse.pool import PooledPostgresqlDatabase
+
+db = pw.DatabaseProxy()
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def make_database(url: str):
+    """Build (not connect) a database from PORTAL_DATABASE_URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        if path.startswith("/") and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            path = path[1:]  # sqlite:///data/portal.db is relative; sqlite:////abs is absolute
+        return pw.SqliteDatabase(
+            path or ":memory:",
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"},
+            timeout=10,
+        )
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PooledPostgresqlDatabase(
+            unquote(parsed.path.lstrip("/")),
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 5432,
+            max_connections=32,
+            stale_timeout=300,
+            timeout=10,
+        )
+    raise ValueError(f"PORTAL_DATABASE_URL must start with sqlite:/// or postgresql://, not {parsed.scheme!r}")
+
+
+def bind(url: str):
+    """Bind the proxy to the database named by url and return it."""
+    database = make_database(url)
+    if isinstance(database, pw.SqliteDatabase):
+        path = database.database
+        if path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db.initialize(database)
+    return database
+
+
+def is_postgres() -> bool:
+    return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
+# ---- versioned migrations -------------------------------------------------------------------
+# Each module in migrations/ is named NNNN_description.py and defines up(database). The numbers
+# applied are kept in schema_migration; `portal.py migrate` applies the missing ones in order.
+
+
+class SchemaMigration(BaseModel):
+    version = pw.CharField(primary_key=True, max_length=64)
+    applied_at = pw.DateTimeField()
+
+
+def _migration_modules():
+    import migrations
+
+    names = sorted(m.name for m in pkgutil.iter_modules(migrations.__path__) if m.name[:4].isdigit())
+    return [(name, importlib.import_module(f"migrations.{name}")) for name in names]
+
+
+def migrate(verbose=False):
+    """Apply every migration not applied yet. Safe to run again (and from several processes)."""
+    from models import clock
+
+    applied = []
+    with db.connection_context():
+        db.create_tables([SchemaMigration], safe=True)
+        done = {row.version for row in SchemaMigration.select()}
+        for name, module in _migration_modules():
+            if name in done:
+                continue
+            with db.atomic():
+                if is_postgres():
+                    # Serialise concurrent `migrate` runs of several processes.
+                    db.execute_sql("SELECT pg_advisory_xact_lock(4242001)")
+                    if SchemaMigration.select().where(SchemaMigration.version == name).exists():
+                        continue
+                module.up(db.obj)
+                SchemaMigration.create(version=name, applied_at=clock.now())
+            applied.append(name)
+            if verbose:
+                print(f"applied {name}")
+    return applied
+
+
+def pending_migrations():
+    """Names of migrations not applied yet (an empty list when the schema is current)."""
+    if not db.table_exists("schema_migration"):
+        return [name for name, _ in _migration_modules()]
+    done = {row.version for row in SchemaMigration.select()}
+    return [name for name, _ in _migration_modules() if name not in done]

@@ -1,0 +1,52 @@
+"""Domain errors. Every channel (web, each API dialect, jobs) maps these to its own shape."""
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this (wrong organisation, role or scope)."""
+
+    status = 403
+
+
+class InvalidInput(DomainError):
+    """One or more fields are wrong. `fields` maps field name -> message saying what to fix."""
+
+    status = 422
+
+    def __init__(self, fields: dict, message=None):
+        self.fields = dict(fields)
+        summary = "; ".join(f"{name}: {text}" for name, text in self.fields.items())
+        super().__init__(message or f"Please correct: {summary}", fields=self.fields)
+
+
+class TransitionRefused(DomainError):
+    """A status move the transition table does not allow; names the moves that are allowed."""
+
+    status = 409
+
+    def __init__(self, current, requested, allowed, reason=None):
+        self.current, self.requested, self.allowed = current, requested, list(allowed)
+        moves = ", ".join(self.allowed) if self.allowed else "none"
+        text = reason or f"A petition that is {current} cannot move to {requested}."
+        super().__init__(f"{text} Allowed moves from {current}: {moves}.",
+                         current=current, requested=requested, allowed=self.allowed)
+
+
+class NotSignable(DomainError):
+    status = 403
+
+
+class AlreadySigned(DomainError):
+    status = 409

@@ -1,0 +1,56 @@
+"""Organisations that receive petitions, and who works for them."""
+import re
+import unicodedata
+
+import peewee as pw
+
+from models import clock
+from models.db import BaseModel
+from models.errors import InvalidInput, NotFound
+
+KINDS = ("ministry", "council", "parliament", "agency", "company", "other")
+ROLES = ("clerk", "manager")  # a manager is a clerk who may also invite members and manage keys
+
+
+def slugify(text: str, max_length=80) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "item"
+
+
+class Organisation(BaseModel):
+    name = pw.CharField(max_length=255)
+    slug = pw.CharField(max_length=80, unique=True)
+    kind = pw.CharField(max_length=32, default="other")
+    contact_email = pw.CharField(max_length=255, null=True)
+    description = pw.TextField(default="")
+    answer_period_days = pw.IntegerField(default=90)  # default time to answer after handover
+    signature_threshold = pw.IntegerField(default=1000)  # count at which a response is promised
+    created_at = pw.DateTimeField(default=clock.now)
+
+    @classmethod
+    def by_slug_or_id(cls, key):
+        query = cls.select()
+        if str(key).isdigit():
+            query = query.where((cls.id == int(key)) | (cls.slug == str(key)))
+        else:
+            query = query.where(cls.slug == str(key))
+        organisation = query.first()
+        if organisation is None:
+            raise NotFound(f"There is no organisation {key!r}.")
+        return organisation
+
+
+def create_organisation(name, kind="other", slug=None, contact_email=None, **extra):
+    name = (name or "").strip()
+    errors = {}
+    if not name or len(name) > 255:
+        errors["name"] = "Give a name of 1 to 255 characters."
+    if kind not in KINDS:
+        errors["kind"] = f"Choose one of: {', '.join(KINDS)}."
+    slug = slugify(slug or name)
+    if Organisation.select().where(Organisation.slug == slug).exists():
+        errors["slug"] = f"The slug {slug!r} is taken; choose another."
+    if errors:
+        raise InvalidInput(errors)
+    return Organisation.create(name=name, kind=kind, slug=slug, contact_email=contact_email, **extra)

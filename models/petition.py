@@ -1,0 +1,379 @@
+"""Petitions, the one status transition table, and the domain functions that change a petition.
+
+Every channel (web forms, every API dialect, jobs, the CLI) changes a petition's status through
+transition() and its recipient fields through update_recipient_fields().
+"""
+import datetime as dt
+from dataclasses import dataclass
+
+import peewee as pw
+
+from models import audit, clock, mail
+from models.db import BaseModel, db, is_postgres
+from models.errors import DomainError, InvalidInput, NotAllowed, NotFound, TransitionRefused
+from models.organisation import Organisation, slugify
+from models.user import Membership, User
+
+STATUSES = ("concept", "staging", "live", "to_process", "in_process", "completed", "rejected", "withdrawn")
+TERMINAL = frozenset({"completed", "rejected", "withdrawn"})
+RECIPIENT_STATUSES = frozenset({"live", "to_process", "in_process"})  # when recipient fields may change
+RECIPIENT_FIELDS = ("status", "date_projected", "reference_field", "answer_due_date")
+STATUS_LABELS = {
+    "concept": "Draft", "staging": "Awaiting moderation", "live": "Open for signatures",
+    "to_process": "Closed, awaiting handover", "in_process": "Handed over, being answered",
+    "completed": "Answered", "rejected": "Rejected", "withdrawn": "Withdrawn",
+}
+
+
+@dataclass(frozen=True)
+class Move:
+    who: frozenset  # roles: petitioner, moderator, clerk, job, admin
+    label: str
+    note_required: bool = False
+    needs_response: bool = False  # in_process -> completed happens by publishing a response
+
+
+# The transition table (../shared/DESIGN.md). Clerks may also moderate petitions addressed to them.
+TRANSITIONS = {
+    ("concept", "staging"): Move(frozenset({"petitioner"}), "submit for moderation"),
+    ("staging", "live"): Move(frozenset({"moderator", "clerk"}), "publish"),
+    ("staging", "concept"): Move(frozenset({"moderator", "clerk"}), "send back", note_required=True),
+    ("staging", "rejected"): Move(frozenset({"moderator", "clerk"}), "reject", note_required=True),
+    ("live", "to_process"): Move(frozenset({"job", "petitioner"}), "close"),
+    ("concept", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), "withdraw"),
+    ("staging", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), "withdraw"),
+    ("live", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), "withdraw"),
+    ("to_process", "in_process"): Move(frozenset({"clerk"}), "record handover"),
+    ("to_process", "rejected"): Move(frozenset({"clerk"}), "reject", note_required=True),
+    ("in_process", "rejected"): Move(frozenset({"clerk"}), "reject", note_required=True),
+    ("in_process", "completed"): Move(frozenset({"clerk"}), "publish a response", needs_response=True),
+}
+
+
+class Petition(BaseModel):
+    slug = pw.CharField(max_length=100, unique=True)
+    title = pw.CharField(max_length=255)
+    description = pw.TextField(default="")  # sanitised HTML (models/sanitize.py)
+    statement = pw.TextField(default="")  # why: the petitioners' considerations
+    request = pw.TextField(default="")  # what the organisation is asked to do
+    organisation = pw.ForeignKeyField(Organisation, backref="petitions", index=True)
+    lead_petitioner = pw.ForeignKeyField(User, backref="petitions", index=True)
+    status = pw.CharField(max_length=16, default="concept", index=True)
+    language = pw.CharField(max_length=8, default="en")
+    created_at = pw.DateTimeField(default=clock.now, index=True)
+    updated_at = pw.DateTimeField(default=clock.now)
+    submitted_at = pw.DateTimeField(null=True)
+    opens_at = pw.DateTimeField(null=True)
+    closes_at = pw.DateTimeField(null=True, index=True)
+    closed_at = pw.DateTimeField(null=True)
+    date_projected = pw.DateField(null=True)  # handover date
+    reference_field = pw.CharField(max_length=256, null=True)  # the recipient's own reference
+    answer_due_date = pw.DateField(null=True)
+    hidden = pw.BooleanField(default=False, index=True)
+    hidden_reason = pw.TextField(null=True)
+    api_enabled = pw.BooleanField(default=False)
+    allowed_domains = pw.TextField(default="")  # one hostname[:port] per line
+    signature_count = pw.IntegerField(default=0)  # verified signatures only
+    moderation_note = pw.TextField(null=True)  # last note from moderation (send back / reject)
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def is_signable(self):
+        return self.status == "live" and (self.closes_at is None or self.closes_at > clock.now())
+
+    @property
+    def is_public(self):
+        """Shown on public pages: was published once and is not hidden."""
+        return self.opens_at is not None and not self.hidden
+
+    @property
+    def answer_overdue(self):
+        return (self.answer_due_date is not None and self.answer_due_date < clock.today()
+                and self.status in ("to_process", "in_process"))
+
+    @property
+    def domain_list(self):
+        return [line.strip().lower() for line in (self.allowed_domains or "").splitlines() if line.strip()]
+
+    # ---- query scopes ----
+    @classmethod
+    def public(cls):
+        return cls.select().where(cls.opens_at.is_null(False) & (cls.hidden == False))  # noqa: E712
+
+    @classmethod
+    def search(cls, query, text):
+        text = (text or "").strip()
+        if not text:
+            return query
+        for word in text.split()[:8]:
+            query = query.where(cls.title.contains(word) | cls.description.contains(word)
+                                | cls.request.contains(word))
+        return query
+
+    @classmethod
+    def by_key(cls, key, query=None):
+        """A petition named by numeric id or slug (every API accepts both)."""
+        query = query if query is not None else cls.select()
+        key = str(key).strip()
+        if key.isdigit() and len(key) < 12:
+            query = query.where((cls.id == int(key)) | (cls.slug == key))
+        else:
+            query = query.where(cls.slug == key[:100])
+        petition = query.first()
+        if petition is None:
+            raise NotFound(f"There is no petition {key!r}.")
+        return petition
+
+
+def unique_slug(title):
+    base = slugify(title, max_length=80)
+    slug, n = base, 1
+    while Petition.select().where(Petition.slug == slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+# ---- who may do what --------------------------------------------------------------------------
+
+def roles_of(actor: audit.Actor, petition: Petition) -> set:
+    roles = set()
+    if actor.kind == "job":
+        roles.add("job")
+    elif actor.kind == "system":  # the command line is run by the operator
+        roles |= {"job", "moderator", "admin", "clerk", "petitioner"}
+    elif actor.kind == "api_key":
+        key = actor.api_key
+        if key is not None and key.can_update(petition.organisation_id):
+            roles.add("clerk")
+    elif actor.kind == "user" and actor.user is not None:
+        user = actor.user
+        if user.id == petition.lead_petitioner_id:
+            roles.add("petitioner")
+        if user.can_moderate:
+            roles.add("moderator")
+        if user.is_admin:
+            roles.add("admin")
+        if user.is_member_of(petition.organisation_id):
+            roles.add("clerk")
+    return roles
+
+
+def allowed_moves(petition: Petition, actor: audit.Actor) -> list:
+    """The statuses this actor may move the petition to now, in table order."""
+    roles = roles_of(actor, petition)
+    moves = [to for (frm, to), move in TRANSITIONS.items() if frm == petition.status and roles & move.who]
+    if "admin" in roles and petition.status in TERMINAL:
+        previous = previous_status(petition)
+        if previous and previous not in moves:
+            moves.append(previous)
+    return moves
+
+
+def previous_status(petition):
+    event = (audit.AuditEvent.select()
+             .where((audit.AuditEvent.petition_id == petition.id) & (audit.AuditEvent.action == "status")
+                    & (audit.AuditEvent.new_value == petition.status))
+             .order_by(audit.AuditEvent.id.desc()).first())
+    return event.old_value if event else None
+
+
+def _locked(petition_id):
+    query = Petition.select().where(Petition.id == petition_id)
+    if is_postgres():
+        query = query.for_update()
+    petition = query.first()
+    if petition is None:
+        raise NotFound(f"There is no petition {petition_id}.")
+    return petition
+
+
+def _recipients_of_organisation(petition):
+    addresses = {m.user.email for m in Membership.select(Membership, User).join(User)
+                 .where(Membership.organisation == petition.organisation_id)}
+    if petition.organisation.contact_email:
+        addresses.add(petition.organisation.contact_email)
+    return sorted(addresses)
+
+
+def _notify(petition, to_status, note):
+    """The mails a status change causes (queued in the same transaction)."""
+    lead = petition.lead_petitioner
+    mail.enqueue(lead.email, "status_changed", petition=petition, user=lead, note=note,
+                 label=STATUS_LABELS[to_status])
+    if to_status == "staging":
+        for moderator in User.select().where(User.is_moderator | User.is_admin):
+            mail.enqueue(moderator.email, "petition_submitted", petition=petition, user=moderator)
+    if to_status == "to_process":
+        for address in _recipients_of_organisation(petition):
+            mail.enqueue(address, "petition_closed", petition=petition)
+
+
+def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=None, response=None):
+    """Move a petition to another status, or raise TransitionRefused naming the allowed moves.
+
+    Writes the audit event and queues the mails in the same transaction. Returns the petition.
+    """
+    if to_status not in STATUSES:
+        raise InvalidInput({"status": f"Unknown status {str(to_status)[:40]!r}; use one of: {', '.join(STATUSES)}."})
+    note = (note or "").strip() or None
+    with db.atomic():
+        petition = _locked(petition.id)
+        current = petition.status
+        allowed = allowed_moves(petition, actor)
+        move = TRANSITIONS.get((current, to_status))
+        reopening = current in TERMINAL and to_status == previous_status(petition) and to_status in allowed
+        if to_status not in allowed:
+            reason = None
+            if move and not (roles_of(actor, petition) & move.who):
+                reason = f"Moving a petition from {current} to {to_status} ({move.label}) is not yours to do."
+            raise TransitionRefused(current, to_status, allowed, reason=reason)
+        if move and move.note_required and not note:
+            raise InvalidInput({"note": f"Say why ({move.label}): a note is required."})
+        if move and move.needs_response and response is None:
+            raise TransitionRefused(current, to_status, [m for m in allowed if m != "completed"],
+                                    reason="A petition is completed by publishing a response to it.")
+        now = clock.now()
+        values = {"status": to_status, "updated_at": now}
+        if to_status == "staging":
+            values["submitted_at"] = now
+        if to_status == "live" and not reopening:
+            opens = now
+            values["opens_at"] = opens
+            if closes_at is None and (petition.closes_at is None or petition.closes_at <= opens):
+                from models import config
+
+                closes_at = opens + dt.timedelta(days=config.current().petition_default_days)
+            if closes_at is not None:
+                if closes_at <= opens:
+                    raise InvalidInput({"closes_at": "The closing date must be in the future."})
+                values["closes_at"] = closes_at
+        if to_status == "to_process":
+            values["closed_at"] = now
+        if to_status == "in_process" and petition.date_projected is None:
+            values["date_projected"] = clock.today()  # moving to in_process records the handover
+        if note and to_status in ("concept", "rejected"):
+            values["moderation_note"] = note
+        changed = (Petition.update(**values)
+                   .where((Petition.id == petition.id) & (Petition.status == current)).execute())
+        if not changed:  # someone else moved it between our read and write
+            raise TransitionRefused(current, to_status, [], reason="The petition was changed meanwhile; reload it.")
+        audit.record(petition.id, actor, "reopen" if reopening else "status", field="status",
+                     old=current, new=to_status, note=note)
+        if "date_projected" in values:
+            audit.record(petition.id, actor, "field", field="date_projected", old=None, new=values["date_projected"])
+        petition = Petition.get_by_id(petition.id)
+        _notify(petition, to_status, note)
+    return petition
+
+
+# ---- recipient fields ---------------------------------------------------------------------------
+
+def parse_date(field, value):
+    """A date from a date, an ISO 'YYYY-MM-DD' string (a time part is ignored), or None/'' to clear."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise InvalidInput({field: "Give the date as text in the form YYYY-MM-DD."})
+    text = value.strip()
+    try:
+        parsed = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise InvalidInput({field: f"{text[:40]!r} is not a date; use the form YYYY-MM-DD."}) from None
+    if len(text) > 10 and text[10] not in "T ":
+        raise InvalidInput({field: f"{text[:40]!r} is not a date; use the form YYYY-MM-DD."})
+    if not 1990 <= parsed.year <= 2200:
+        raise InvalidInput({field: "Give a date between 1990 and 2200."})
+    return parsed
+
+
+def update_recipient_fields(petition, actor: audit.Actor, changes: dict):
+    """The recipient's update (web form and PUT /api/v1/petitions/{id} alike).
+
+    `changes` may hold status, date_projected, reference_field and answer_due_date; a key that is
+    absent is left alone, None or '' clears a field. Returns {field: new value} of what changed.
+    """
+    unknown = sorted(set(changes) - set(RECIPIENT_FIELDS))
+    if unknown:
+        raise InvalidInput({name: f"Unknown field; use any of: {', '.join(RECIPIENT_FIELDS)}." for name in unknown})
+    roles = roles_of(actor, petition)
+    if "clerk" not in roles:
+        raise NotAllowed(f"Only clerks of {petition.organisation.name} (or its keys with the update scope) "
+                         "may update this petition.")
+    values, errors = {}, {}
+    for name in ("date_projected", "answer_due_date"):
+        if name in changes:
+            try:
+                values[name] = parse_date(name, changes[name])
+            except InvalidInput as error:
+                errors.update(error.fields)
+    if "reference_field" in changes:
+        reference = changes["reference_field"]
+        if reference is not None and not isinstance(reference, str):
+            errors["reference_field"] = "Give the reference as text."
+        else:
+            reference = (reference or "").strip() or None
+            if reference is not None and len(reference) > 256:
+                errors["reference_field"] = f"Use at most 256 characters (this one has {len(reference)})."
+            values["reference_field"] = reference
+    status = changes.get("status")
+    if "status" in changes and (status is None or not isinstance(status, str) or status not in STATUSES):
+        errors["status"] = f"Unknown status; use one of: {', '.join(STATUSES)}."
+    if errors:
+        raise InvalidInput(errors)
+
+    changed = {}
+    with db.atomic():
+        petition = _locked(petition.id)
+        if status and status != petition.status:
+            petition = transition(petition, status, actor)
+            changed["status"] = status
+        field_values = {k: v for k, v in values.items() if getattr(petition, k) != v}
+        if field_values and petition.status not in RECIPIENT_STATUSES:
+            raise TransitionRefused(petition.status, petition.status, [],
+                                    reason=f"The handover date, reference and answer-due date can be set while a "
+                                           f"petition is live, to_process or in_process; this one is {petition.status}.")
+        projected = field_values.get("date_projected", petition.date_projected)
+        if (field_values.get("date_projected") and "answer_due_date" not in values
+                and petition.answer_due_date is None):
+            # The organisation's default answer period starts at the handover.
+            field_values["answer_due_date"] = projected + dt.timedelta(days=petition.organisation.answer_period_days)
+        due = field_values.get("answer_due_date", petition.answer_due_date)
+        if projected and due and due < projected:
+            raise InvalidInput({"answer_due_date": f"The answer-due date ({due.isoformat()}) cannot be before the "
+                                                   f"handover date ({projected.isoformat()})."})
+        if field_values:
+            Petition.update(updated_at=clock.now(), **field_values).where(Petition.id == petition.id).execute()
+            for name, value in field_values.items():
+                audit.record(petition.id, actor, "field", field=name, old=getattr(petition, name), new=value)
+                changed[name] = value.isoformat() if hasattr(value, "isoformat") else value
+            petition = Petition.get_by_id(petition.id)
+            lead = petition.lead_petitioner
+            mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead,
+                         changed={k: v for k, v in changed.items() if k != "status"})
+    return changed
+
+
+def get_for_actor(key, actor: audit.Actor):
+    """A petition the actor may see in the workspace: clerks of its organisation, moderators."""
+    petition = Petition.by_key(key)
+    if not roles_of(actor, petition) & {"clerk", "moderator", "admin", "petitioner"}:
+        raise NotFound(f"There is no petition {key!r}.")
+    return petition
+
+
+def status_counts(query):
+    rows = (query.select(Petition.status, pw.fn.COUNT(Petition.id).alias("n")).group_by(Petition.status).dicts())
+    counts = {status: 0 for status in STATUSES}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+__all__ = ["Petition", "TRANSITIONS", "STATUSES", "transition", "update_recipient_fields", "DomainError"]

@@ -1,0 +1,35 @@
+"""Responses of organisations; one response may answer several petitions."""
+import peewee as pw
+
+from models import clock
+from models.db import BaseModel
+from models.organisation import Organisation
+from models.petition import Petition
+from models.user import User
+
+
+class Response(BaseModel):
+    organisation = pw.ForeignKeyField(Organisation, backref="responses")
+    title = pw.CharField(max_length=255)
+    body = pw.TextField()  # sanitised HTML
+    created_by = pw.ForeignKeyField(User, null=True, backref="responses", on_delete="SET NULL")
+    created_at = pw.DateTimeField(default=clock.now)
+    published_at = pw.DateTimeField(null=True, index=True)
+    # Response notices to signers are queued by the response_notices job, walking signers by id.
+    notices_state = pw.CharField(max_length=12, default="none")  # none, queued, running, done
+    notices_cursor = pw.IntegerField(default=0)  # last signature id handled
+
+
+class ResponsePetition(BaseModel):
+    response = pw.ForeignKeyField(Response, backref="answered", on_delete="CASCADE")
+    petition = pw.ForeignKeyField(Petition, backref="response_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("response", "petition"), True),)
+
+
+def response_for(petition):
+    """The published response answering a petition, or None."""
+    return (Response.select().join(ResponsePetition)
+            .where((ResponsePetition.petition == petition) & Response.published_at.is_null(False))
+            .order_by(Response.published_at.desc()).first())

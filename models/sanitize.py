@@ -1,0 +1,20 @@
+"""Rich text is sanitised with an allow-list on the way in (nh3), so stored HTML is safe to show."""
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "blockquote", "h3", "h4", "a"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def rich_text(value: str) -> str:
+    return nh3.clean(value or "", tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow").strip()
+
+
+def plain_text(value: str) -> str:
+    """The text of sanitised HTML, for mails, APIs and search snippets."""
+    text = re.sub(r"<(br|/p|/li|/h[34]|/blockquote)\s*/?>", "\n", value or "")
+    text = re.sub(r"<[^>]+>", "", text)
+    return re.sub(r"\n{3,}", "\n\n", html.unescape(text)).strip()

@@ -1,0 +1,178 @@
+"""The petition recipient portal: the Tornado application (one route table) and the command line.
+
+    python portal.py serve [--address 127.0.0.1] [--port 8888]
+    python portal.py migrate | demo | mail send
+    python portal.py user create --email E --name N --password P [--admin] [--organisation SLUG --role clerk]
+    python portal.py organisation create --name N --kind K [--slug S]
+"""
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import tornado.web
+
+from handlers import public, ui
+from handlers.base import NotFoundHandler, log_request
+from models import config
+from models.db import bind, db, migrate
+
+HERE = Path(__file__).resolve().parent
+ID = r"([^/]+)"  # a petition or organisation, by numeric id or slug
+
+ROUTES = [
+    # public pages
+    (r"/", public.HomeHandler),
+    (r"/petitions/" + ID, public.PetitionHandler),
+    (r"/petitions/" + ID + r"/sign", public.SignHandler),
+    (r"/petitions/" + ID + r"/signed", public.SignedHandler),
+    (r"/signatures/confirm/([A-Za-z0-9_\-]{1,128})", public.ConfirmHandler),
+    (r"/organisations", public.OrganisationsHandler),
+    (r"/organisations/" + ID, public.OrganisationHandler),
+    (r"/answered", public.AnsweredHandler),
+    (r"/sitemap\.xml", public.SitemapHandler),
+]
+
+
+def make_app(settings=None, debug=False):
+    settings = settings or config.current()
+    return tornado.web.Application(
+        ROUTES,
+        cookie_secret=settings.cookie_secret,
+        xsrf_cookies=True,
+        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"},
+        login_url="/signin",
+        template_path=str(HERE / "templates"),
+        static_path=str(HERE / "static"),
+        ui_modules=ui,
+        default_handler_class=NotFoundHandler,
+        debug=debug,
+        compress_response=True,
+        log_function=log_request,
+    )
+
+
+# ---- command line --------------------------------------------------------------------------------
+
+def cmd_serve(args):
+    import tornado.httpserver
+
+    settings = config.current()
+    with db.connection_context():
+        from models.db import pending_migrations
+
+        missing = pending_migrations()
+    if missing:
+        sys.exit(f"The database needs migrating ({', '.join(missing)}): run `python portal.py migrate` first.")
+
+    async def main():
+        app = make_app(settings)
+        server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=1024 * 1024)
+        server.listen(args.port, address=args.address)
+        if settings.run_jobs_in_serve:
+            from jobs.scheduler import start_scheduler
+
+            start_scheduler()
+        logging.getLogger("portal").info("serving on http://%s:%s (public address %s)", args.address, args.port,
+                                         settings.base_url)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def cmd_migrate(args):
+    applied = migrate(verbose=True)
+    print("schema is up to date" + (f" ({len(applied)} applied)" if applied else ""))
+
+
+def cmd_demo(args):
+    from models import demo
+
+    with db.connection_context():
+        for line in demo.load():
+            print(line)
+
+
+def cmd_mail_send(args):
+    from models import mail
+
+    counts = mail.deliver_pending(batch_size=args.batch)
+    print(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
+
+
+def cmd_user_create(args):
+    from models.organisation import Organisation
+    from models.user import add_membership, create_user
+
+    with db.connection_context(), db.atomic():
+        user = create_user(args.email, args.name, args.password, is_admin=args.admin, is_moderator=args.moderator)
+        if args.organisation:
+            add_membership(user, Organisation.by_slug_or_id(args.organisation), args.role)
+    print(f"created user {user.email} (id {user.id})")
+
+
+def cmd_organisation_create(args):
+    from models.organisation import create_organisation
+
+    with db.connection_context():
+        organisation = create_organisation(args.name, args.kind, slug=args.slug, contact_email=args.contact_email)
+    print(f"created organisation {organisation.name} (slug {organisation.slug}, id {organisation.id})")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="portal.py", description="Petition recipient portal")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web server (and the scheduled jobs)")
+    serve.add_argument("--address", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8888)
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="create or upgrade the schema (safe to run again)").set_defaults(
+        func=cmd_migrate)
+    commands.add_parser("demo", help="load demo data (idempotent) and print the logins").set_defaults(func=cmd_demo)
+
+    mail_cmd = commands.add_parser("mail", help="mail outbox").add_subparsers(dest="mail_command", required=True)
+    send = mail_cmd.add_parser("send", help="deliver pending mail once")
+    send.add_argument("--batch", type=int, default=500)
+    send.set_defaults(func=cmd_mail_send)
+
+    user = commands.add_parser("user", help="users").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--admin", action="store_true")
+    create.add_argument("--moderator", action="store_true")
+    create.add_argument("--organisation", help="slug of an organisation to join")
+    create.add_argument("--role", default="clerk", choices=["clerk", "manager"])
+    create.set_defaults(func=cmd_user_create)
+
+    organisation = commands.add_parser("organisation", help="organisations").add_subparsers(
+        dest="organisation_command", required=True)
+    create = organisation.add_parser("create", help="create an organisation")
+    create.add_argument("--name", required=True)
+    create.add_argument("--kind", required=True)
+    create.add_argument("--slug")
+    create.add_argument("--contact-email")
+    create.set_defaults(func=cmd_organisation_create)
+    return parser
+
+
+def main(argv=None):
+    from models.errors import DomainError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    settings = config.configure(config.from_environment())
+    bind(settings.database_url)
+    try:
+        args.func(args)
+    except DomainError as error:
+        sys.exit(f"error: {error.message}")
+
+
+if __name__ == "__main__":
+    main()
