@@ -32,6 +32,19 @@ ROUTES = [
     (r"/organisations/" + ID, public.OrganisationHandler),
     (r"/answered", public.AnsweredHandler),
     (r"/sitemap\.xml", public.SitemapHandler),
+
+    # accounts, petitioner area, moderation, admin (issue 3)
+
+    # recipient workspace and public responses (issue 3)
+
+    # native v1 API, API keys, OpenAPI (issue 4)
+
+    # scheduled jobs admin page (issue 5)
+
+    # We the People API (issue 6)
+
+    # OSDI API (issue 6)
+
 ]
 
 

@@ -81,6 +81,38 @@ class BaseHandler(tornado.web.RequestHandler):
     def end_session(self):
         self.clear_cookie(SESSION_COOKIE)
 
+    # ---- access: every page checks through these, the rules themselves are in models/ ----
+    @property
+    def actor(self):
+        """The signed-in user as the actor of domain operations (channel: web)."""
+        from models.audit import Actor
+
+        user = self.current_user
+        return Actor.for_user(user, channel="web") if user else None
+
+    def require_user(self):
+        """The signed-in user; others are sent to the sign-in page (GET) or refused (403)."""
+        user = self.current_user
+        if user is None:
+            if self.request.method in ("GET", "HEAD"):
+                from urllib.parse import urlencode
+
+                self.redirect(self.get_login_url() + "?" + urlencode({"next": self.request.uri}))
+                raise tornado.web.Finish()
+            raise tornado.web.HTTPError(403, reason="Sign in first.")
+        return user
+
+    def require_roles(self, petition, roles):
+        """The user's roles on a petition when they include one of `roles`; otherwise 404, so
+        that another organisation's petitions are not even shown to exist."""
+        from models.petition import roles_of
+
+        user = self.require_user()
+        mine = roles_of(self.actor, petition)
+        if not mine & set(roles):
+            raise tornado.web.HTTPError(404)
+        return mine
+
     def redirect_to_next(self, default="/"):
         """Redirect to ?next= only when it is a local path (never //host or an absolute URL)."""
         target = self.get_argument("next", "") or default
