@@ -122,7 +122,7 @@ def run_job(name, trigger="schedule"):
                         raise RuntimeError("no run row")
                     records.finish_run(run, "failed", error=text)
                 except Exception:
-                    records.remember_unrecorded(name, trigger, started, text)
+                    records.remember_unrecorded(name, trigger, started, text, run_id=run and run.id)
                 return {"outcome": "failed", "counts": {}, "error": text}
             finally:
                 try:

@@ -192,9 +192,10 @@ def finish_run(run, outcome, counts=None, error=None):
      .where(JobRun.id == run.id).execute())
 
 
-def remember_unrecorded(name, trigger, started_at, error):
+def remember_unrecorded(name, trigger, started_at, error, run_id=None):
+    """Keep a failure the database could not take; the next run in this process writes it."""
     with _unrecorded_guard:
-        _unrecorded.append(dict(job=name, trigger=trigger, worker=holder_id(), started_at=started_at,
+        _unrecorded.append(dict(id=run_id, job=name, trigger=trigger, worker=holder_id(), started_at=started_at,
                                 finished_at=wall_now(), as_of=None, outcome="failed", counts="{}",
                                 error=error[:4000]))
         del _unrecorded[:-50]
@@ -203,8 +204,13 @@ def remember_unrecorded(name, trigger, started_at, error):
 def flush_unrecorded():
     with _unrecorded_guard:
         rows, _unrecorded[:] = list(_unrecorded), []
-    if rows:
-        JobRun.insert_many(rows).execute()
+    for row in rows:
+        run_id = row.pop("id")
+        if run_id is not None:  # its row exists, left 'running' when the connection was lost
+            JobRun.update(outcome="failed", finished_at=row["finished_at"], error=row["error"]).where(
+                JobRun.id == run_id).execute()
+        else:
+            JobRun.insert(**row).execute()
 
 
 def last_runs():
@@ -221,12 +227,20 @@ def recent_failures(limit=20):
 
 # ---- a test hook for the crash and race tests ------------------------------------------------
 
+_hits = {}
+
+
 def pause_point(point):
-    """With PORTAL_TEST_PAUSE='<point>:<file>', stop here: create '<file>.reached' and wait until
-    <file> exists. Lets tests kill a process or race two at a known moment. Unset in production."""
+    """With PORTAL_TEST_PAUSE='<point>[#n]:<file>', stop at the n-th (default first) pass here:
+    create '<file>.reached' and wait until <file> exists. Lets tests kill a process or race two at
+    a known moment. Unset in production."""
     spec = os.environ.get("PORTAL_TEST_PAUSE", "")
     wanted, _, path = spec.partition(":")
+    wanted, _, nth = wanted.partition("#")
     if not path or wanted != point:
+        return
+    _hits[point] = _hits.get(point, 0) + 1
+    if _hits[point] != int(nth or 1):
         return
     release_file = Path(path)
     Path(f"{path}.reached").touch()

@@ -10,7 +10,7 @@ import logging
 
 import peewee as pw
 
-from models import clock, mail
+from models import clock, jobs, mail
 from models.db import db, is_postgres
 from models.mail import OutboxMessage
 from models.petition import Petition
@@ -115,6 +115,7 @@ def queue_signer_batch(response_id, batch_size=BATCH_SIZE):
                 OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.attempts,
                 OutboxMessage.next_attempt_at, OutboxMessage.created_at])
                 .on_conflict_ignore().as_rowcount().execute()) or 0
+        jobs.pause_point("notices-uncommitted")  # tests kill the process here, mid-transaction
         changed = (Response.update(notices_cursor=upper, notices_state="running")
                    .where((Response.id == response_id) & (Response.notices_cursor == cursor)).execute())
         if not changed:
