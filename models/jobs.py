@@ -27,7 +27,7 @@ HOST = socket.gethostname()[:100]
 
 
 def wall_now():
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class JobRun(BaseModel):

@@ -173,3 +173,25 @@ def test_cli_job_against_an_unreachable_database_exits_with_a_clear_message(data
     code, output = run_cli(database, "jobs", "run", "close_petitions",
                            PORTAL_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/portal")
     assert code == 1 and "close_petitions: failed: database unavailable" in output, output
+
+
+def test_two_worker_processes_run_their_schedules_and_close_a_petition_once(make, database):
+    petition = make.petition()
+    Petition.update(closes_at=clock.now() - days(1)).where(Petition.id == petition.id).execute()
+    schedules = {f"PORTAL_JOB_{name.upper()}": "off" for name in
+                 ("chase_handover", "answer_due_reminders", "response_notices", "deliver_mail", "signature_hygiene")}
+    workers = [start_cli(database, "worker", PORTAL_JOB_CLOSE_PETITIONS="every 1s", **schedules) for _ in range(2)]
+    try:
+        wait_for(lambda: JobRun.select().where(JobRun.outcome == "ok").count() >= 3, what="scheduled runs")
+    finally:
+        for worker in workers:
+            worker.terminate()
+        outputs = [worker.communicate(timeout=30)[0] for worker in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert Petition.get_by_id(petition.id).status == "to_process"
+    assert OutboxMessage.select().where(OutboxMessage.to_address == petition.lead_petitioner.email).count() == 1
+    runs = list(JobRun.select().order_by(JobRun.started_at, JobRun.id))
+    assert {r.outcome for r in runs} == {"ok"}
+    assert sum(r.counts_dict["closed"] for r in runs) == 1
+    for before, after in zip(runs, runs[1:]):  # never two at the same time
+        assert before.finished_at <= after.started_at
