@@ -83,6 +83,9 @@ def cmd_serve(args):
     if missing:
         sys.exit(f"The database needs migrating ({', '.join(missing)}): run `python portal.py migrate` first.")
 
+    if settings.run_jobs_in_serve:
+        _check_schedules()
+
     async def main():
         app = make_app(settings)
         server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=1024 * 1024)
@@ -107,11 +110,21 @@ def _require_current_schema():
         sys.exit(f"The database needs migrating ({', '.join(missing)}): run `python portal.py migrate` first.")
 
 
+def _check_schedules():
+    from jobs.scheduler import ScheduleError, check_schedules
+
+    try:
+        check_schedules()
+    except ScheduleError as error:
+        sys.exit(f"error: {error}")
+
+
 def cmd_worker(args):
     """The scheduler in a process of its own (for deployments that separate web and jobs)."""
     import signal
 
     _require_current_schema()
+    _check_schedules()
 
     async def main():
         from jobs.scheduler import start_scheduler

@@ -10,6 +10,7 @@ from models import clock, mail
 from models.db import db
 from models.jobs import ReminderSent
 from models.petition import Petition, _recipients_of_organisation
+from models.response import response_for
 
 NAME = "answer_due_reminders"
 DEFAULT_SCHEDULE = "cron 30 6 * * *"
@@ -27,7 +28,7 @@ def _not_sent(kind):
 def _send(petition_id, kind, template, **context):
     with db.atomic():
         petition = Petition.get_by_id(petition_id)
-        if petition.status not in OPEN or petition.answer_due_date is None:
+        if petition.status not in OPEN or petition.answer_due_date is None or response_for(petition) is not None:
             return 0
         try:
             with db.atomic():

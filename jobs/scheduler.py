@@ -172,6 +172,16 @@ def describe_jobs():
     return rows
 
 
+def check_schedules(env=os.environ):
+    """Raise ScheduleError naming the first wrong PORTAL_JOB_* variable (checked at start-up)."""
+    for job in JOBS:
+        try:
+            schedule_of(job, env)
+        except ScheduleError as error:
+            raise ScheduleError(f"{_env_name(job)}: {error}") from None
+        job_settings(job, env)
+
+
 def start_scheduler():
     """Create and start the scheduler; call from inside the running loop (see DESIGN.md)."""
     scheduler = AsyncIOScheduler(timezone=dt.timezone.utc,

@@ -179,7 +179,16 @@ _unrecorded = []  # failures that happened while the database was unreachable; w
 _unrecorded_guard = threading.Lock()
 
 
+KEEP_OK_RUNS = dt.timedelta(days=7)
+KEEP_FAILED_RUNS = dt.timedelta(days=90)
+
+
 def start_run(name, trigger):
+    now = wall_now()
+    # Retention: frequent jobs would otherwise add thousands of rows a day.
+    (JobRun.delete().where((JobRun.job == name) & (
+        ((JobRun.outcome == "ok") & (JobRun.started_at < now - KEEP_OK_RUNS))
+        | (JobRun.started_at < now - KEEP_FAILED_RUNS))).execute())
     # Runs left 'running' by a process that died: we hold the lock, so nobody else is running it.
     (JobRun.update(outcome="abandoned", finished_at=wall_now(), error="the process running it stopped")
      .where((JobRun.job == name) & (JobRun.outcome == "running")).execute())

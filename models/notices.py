@@ -109,7 +109,9 @@ def queue_signer_batch(response_id, batch_size=BATCH_SIZE):
                 pw.Value(f"response-notice:{response_id}:s").concat(pw.Cast(Signature.id, "TEXT")),
                 pw.Value("pending"), pw.Value(0), pw.Value(OutboxMessage.created_at.db_value(now)),
                 pw.Value(OutboxMessage.created_at.db_value(now)))
-                .where(_signers([petition.id]) & (Signature.id > cursor) & (Signature.id <= upper)))
+                .where(_signers([petition.id]) & (Signature.id > cursor) & (Signature.id <= upper)
+                       # the lead petitioner who also signed has had the lead's notice
+                       & (Signature.email != petition.lead_petitioner.email)))
             added += (OutboxMessage.insert_from(select, [
                 OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.body, OutboxMessage.kind,
                 OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.attempts,
