@@ -6,6 +6,7 @@ from handlers.base import BaseHandler
 from jobs import scheduler
 from models import jobs as records
 from models.mail import OutboxMessage
+from models.response import Response, notice_progress
 
 
 def _admin(handler):
@@ -22,8 +23,13 @@ class JobsHandler(BaseHandler):
                                             OutboxMessage.attempts, OutboxMessage.last_error,
                                             OutboxMessage.created_at)
                        .where(OutboxMessage.status == "failed").order_by(OutboxMessage.id.desc()).limit(50))
+        # Notices still being queued, and the last few finished, with their delivery progress.
+        responses = list(Response.select().where(Response.notices_state.in_(["queued", "running"]))
+                         .order_by(Response.id)) + list(
+            Response.select().where(Response.notices_state == "done").order_by(Response.id.desc()).limit(5))
         self.render("admin_jobs/index.html", jobs=scheduler.describe_jobs(), failures=records.recent_failures(),
-                    failed_mail=list(failed_mail), started=self.get_argument("started", ""))
+                    failed_mail=list(failed_mail), started=self.get_argument("started", ""),
+                    notices=[(response, notice_progress(response)) for response in responses])
 
 
 class RunJobHandler(BaseHandler):

@@ -112,7 +112,8 @@ def run_job(name, trigger="schedule"):
                 records.pause_point("locked")
                 counts = job.run(settings)
                 records.finish_run(run, "ok", counts)
-                log.info("job %s done: %s", name, counts)
+                # Frequent jobs mostly find nothing to do: only runs that did something are news.
+                log.log(logging.INFO if any(counts.values()) else logging.DEBUG, "job %s done: %s", name, counts)
                 return {"outcome": "ok", "counts": counts, "error": None}
             except Exception as error:
                 text = _describe_error(error)

@@ -10,7 +10,8 @@ from models.jobs import JobRun
 from models.mail import OutboxMessage
 from models.petition import Petition
 from tests.support import days, free_port
-from tests.support_jobs import sign_in_cookie, wait_for
+from models.response import Response
+from tests.support_jobs import published_response, sign_in_cookie, wait_for
 
 
 class RefusingSmtp:
@@ -68,9 +69,12 @@ async def test_admin_sees_jobs_failures_and_failed_mail_and_runs_a_job_now(web, 
     OutboxMessage.create(to_address="gone@example.net", subject="s", body="b", kind="status_changed",
                          status="failed", attempts=1, last_error="recipient refused: 550",
                          next_attempt_at=clock.now(), created_at=clock.now())
+    signer = make.signature(petition, wants_notice=True)
+    response = published_response(petition, title="We will do it")
     sign_in_cookie(web, database, make.admin())
 
     page = await web.get("/admin/jobs")
+    assert "We will do it" in page.text and f'id="notices-{response.id}"' in page.text
     assert page.code == 200
     for job in JOBS:
         assert f'id="job-{job.NAME}"' in page.text and f"/admin/jobs/{job.NAME}/run" in page.text
@@ -89,3 +93,9 @@ async def test_admin_sees_jobs_failures_and_failed_mail_and_runs_a_job_now(web, 
     assert Petition.get_by_id(petition.id).status == "to_process"
     page = await web.get("/admin/jobs?started=close_petitions")
     assert "Started close_petitions" in page.text and "closed 1, skipped 0" in page.text
+
+    await web.post("/admin/jobs/response_notices/run")
+    wait_for(lambda: Response.get_by_id(response.id).notices_state == "done", timeout=20, what="notices queued")
+    page = await web.get("/admin/jobs")
+    row = page.text.split(f'id="notices-{response.id}"')[1].split("</tr>")[0]
+    assert "<td>done</td>" in row and f"<td>{signer.id}</td>" in row and "<td>2</td>" in row  # lead + signer
