@@ -86,6 +86,8 @@ def _describe_error(error):
     import peewee as pw
 
     text = f"{type(error).__name__}: {error}".strip()
+    # Database errors can quote row values; keep addresses out of logs and the admin page.
+    text = re.sub(r"[^\s@()<>'\"=,;:]+@[^\s@()<>'\"=,;:]+", "[address]", text)
     if isinstance(error, (pw.OperationalError, pw.InterfaceError)):
         text = f"database unavailable ({text})"
     return text[:2000]

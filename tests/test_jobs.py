@@ -14,7 +14,7 @@ from models.petition import Petition, update_recipient_fields
 from models.response import Response, notice_key, notice_progress
 from models.signature import LinkExpired, Signature, confirm, submit
 from tests.support import deliver_mail, days
-from tests.support_jobs import published_response
+from tests.support_jobs import RefusingSmtp, published_response
 
 
 def outbox(kind=None):
@@ -201,8 +201,6 @@ def test_deliver_mail_job_smtp_down_then_back_delivers_each_message_exactly_once
 
 
 def test_permanent_failures_are_marked_with_their_reason(make, use_smtp):
-    from tests.test_jobs_admin import RefusingSmtp
-
     server = RefusingSmtp(refuse="nobody@example.net")
     server.start()
     try:

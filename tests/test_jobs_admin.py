@@ -1,50 +1,13 @@
 """The admin jobs page: admins only, the jobs list, failures, failed mail, run now (XSRF)."""
-import email
-import email.policy
-import threading
-
 import pytest
 
 from models import clock
 from models.jobs import JobRun
 from models.mail import OutboxMessage
 from models.petition import Petition
-from tests.support import days, free_port
+from tests.support import days
 from models.response import Response
 from tests.support_jobs import published_response, sign_in_cookie, wait_for
-
-
-class RefusingSmtp:
-    """A real aiosmtpd server that refuses one recipient permanently (550)."""
-
-    def __init__(self, refuse):
-        self.refuse = refuse
-        self.port = free_port()
-        self.messages = []
-        self.controller = None
-        self._lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.lower() == self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def start(self):
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.mark.gen_test
