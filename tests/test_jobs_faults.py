@@ -195,3 +195,22 @@ def test_two_worker_processes_run_their_schedules_and_close_a_petition_once(make
     assert sum(r.counts_dict["closed"] for r in runs) == 1
     for before, after in zip(runs, runs[1:]):  # never two at the same time
         assert before.finished_at <= after.started_at
+
+
+def test_serve_runs_the_scheduler_inside_its_loop(make, database):
+    petition = make.petition()
+    Petition.update(closes_at=clock.now() - days(1)).where(Petition.id == petition.id).execute()
+    schedules = {f"PORTAL_JOB_{name.upper()}": "off" for name in
+                 ("chase_handover", "answer_due_reminders", "response_notices", "deliver_mail", "signature_hygiene")}
+    server = start_cli(database, "serve", "--port", str(free_port()), PORTAL_RUN_JOBS="true",
+                       PORTAL_JOB_CLOSE_PETITIONS="every 1s", **schedules)
+    try:
+        wait_for(lambda: Petition.get_by_id(petition.id).status == "to_process" or server.poll() is not None,
+                 what="the petition closed by serve's scheduler")
+        assert server.poll() is None
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert Petition.get_by_id(petition.id).status == "to_process", output
+    assert "scheduler started with 1 jobs" in output
+    assert JobRun.get(JobRun.job == "close_petitions").trigger == "schedule"
