@@ -1,5 +1,7 @@
 """The scheduled-jobs page for site admins: the same facts as `jobs list`, recent failures,
 permanent mail failures, and a button to run a job now."""
+import logging
+
 import tornado.web
 
 from handlers.base import BaseHandler
@@ -7,6 +9,8 @@ from jobs import scheduler
 from models import jobs as records
 from models.mail import OutboxMessage
 from models.response import Response, notice_progress
+
+log = logging.getLogger("portal.jobs")
 
 
 def _admin(handler):
@@ -34,11 +38,12 @@ class JobsHandler(BaseHandler):
 
 class RunJobHandler(BaseHandler):
     def post(self, name):
-        _admin(self)
+        user = _admin(self)
         try:
             scheduler.by_name(name)
         except KeyError:
             raise tornado.web.HTTPError(404, reason=f"There is no job {name[:64]!r}.")
         # In a thread of its own, with its own connection: a long job must not hold up the server.
         scheduler.run_in_background(name, trigger="admin")
+        log.info("admin user %s started job %s", user.id, name)
         self.redirect(f"/admin/jobs?started={name}")

@@ -13,7 +13,7 @@ from models.mail import OutboxMessage
 from models.petition import Petition, update_recipient_fields
 from models.response import Response, notice_key, notice_progress
 from models.signature import LinkExpired, Signature, confirm, submit
-from tests.support import deliver_mail, days
+from tests.support import days
 from tests.support_jobs import RefusingSmtp, published_response
 
 
