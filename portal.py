@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import public, ui
+from handlers import accounts, public, ui
 from handlers.base import NotFoundHandler, log_request
 from models import config
 from models.db import bind, db, migrate
@@ -34,6 +34,14 @@ ROUTES = [
     (r"/sitemap\.xml", public.SitemapHandler),
 
     # accounts, petitioner area, moderation, admin (issue 3)
+    (r"/signin", accounts.SignInHandler),
+    (r"/signout", accounts.SignOutHandler),
+    (r"/signup", accounts.SignUpHandler),
+    (r"/confirm-email/([A-Za-z0-9_\-]{1,128})", accounts.ConfirmEmailHandler),
+    (r"/reset", accounts.ResetRequestHandler),
+    (r"/reset/([A-Za-z0-9_\-]{1,128})", accounts.ResetHandler),
+    (r"/invitations/([A-Za-z0-9_\-]{1,128})", accounts.InvitationHandler),
+    (r"/account/password", accounts.PasswordHandler),
 
     # recipient workspace and public responses (issue 3)
 

@@ -1,0 +1,46 @@
+"""Forms of the account pages. Length and strength rules live in models/user.py and models/account.py."""
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired, Length
+
+from forms import BaseForm
+from models.organisation import ROLES
+
+
+class SignInForm(BaseForm):
+    email = EmailField("Email address", validators=[InputRequired("Give your email address.")])
+    password = PasswordField("Password", validators=[InputRequired("Give your password.")])
+    next = HiddenField()
+
+
+class SignUpForm(BaseForm):
+    name = StringField("Your name", validators=[InputRequired("Give your name."), Length(max=255)])
+    email = EmailField("Email address", validators=[InputRequired("Give your email address.")],
+                       description="We send you a link to confirm it.")
+    password = PasswordField("Password", validators=[InputRequired("Choose a password.")],
+                             description="At least 8 characters.")
+
+
+class ResetRequestForm(BaseForm):
+    email = EmailField("Email address", validators=[InputRequired("Give your email address.")])
+
+
+class NewPasswordForm(BaseForm):
+    password = PasswordField("New password", validators=[InputRequired("Choose a password.")],
+                             description="At least 8 characters.")
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField("Current password", validators=[InputRequired("Give your current password.")])
+    new_password = PasswordField("New password", validators=[InputRequired("Choose a new password.")],
+                                 description="At least 8 characters. Changing it signs you out everywhere else.")
+
+
+class AcceptInvitationForm(BaseForm):
+    name = StringField("Your name", validators=[InputRequired("Give your name."), Length(max=255)])
+    password = PasswordField("Password", validators=[InputRequired("Choose a password.")],
+                             description="At least 8 characters.")
+
+
+class InviteForm(BaseForm):
+    email = EmailField("Email address", validators=[InputRequired("Give the email address to invite.")])
+    role = SelectField("Role", choices=[(r, r) for r in ROLES], validate_choice=False)
