@@ -13,11 +13,10 @@ class SignInForm(BaseForm):
 
 
 class SignUpForm(BaseForm):
-    name = StringField("Your name", validators=[InputRequired("Give your name."), Length(max=255)])
-    email = EmailField("Email address", validators=[InputRequired("Give your email address.")],
-                       description="We send you a link to confirm it.")
-    password = PasswordField("Password", validators=[InputRequired("Choose a password.")],
-                             description="At least 8 characters.")
+    # No validators here: models/account.sign_up() checks every field and says what to fix.
+    name = StringField("Your name")
+    email = EmailField("Email address", description="We send you a link to confirm it.")
+    password = PasswordField("Password", description="At least 8 characters.")
 
 
 class ResetRequestForm(BaseForm):

@@ -65,8 +65,6 @@ class SignUpHandler(AccountHandler):
 
     def post(self):
         form = SignUpForm(self.form_data())
-        if not form.validate():
-            return self.show(form)
         try:
             account.sign_up(form.email.data, form.name.data, form.password.data)
         except InvalidInput as error:
