@@ -13,7 +13,8 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import accounts, public, ui
+from handlers import accounts, petitioner, public, ui
+from handlers import responses, workspace
 from handlers.base import NotFoundHandler, log_request
 from models import config
 from models.db import bind, db, migrate
@@ -42,8 +43,23 @@ ROUTES = [
     (r"/reset/([A-Za-z0-9_\-]{1,128})", accounts.ResetHandler),
     (r"/invitations/([A-Za-z0-9_\-]{1,128})", accounts.InvitationHandler),
     (r"/account/password", accounts.PasswordHandler),
+    (r"/my/petitions", petitioner.MyPetitionsHandler),
+    (r"/my/petitions/new", petitioner.NewPetitionHandler),
+    (r"/my/petitions/(\d{1,12})", petitioner.MyPetitionHandler),
+    (r"/my/petitions/(\d{1,12})/edit", petitioner.EditPetitionHandler),
+    (r"/my/petitions/(\d{1,12})/(submit|withdraw|close)", petitioner.MoveHandler),
 
     # recipient workspace and public responses (issue 3)
+    (r"/workspace", workspace.WorkspaceHandler),
+    (r"/workspace/petitions/" + ID, workspace.PetitionWorkspaceHandler),
+    (r"/workspace/responses/(\d{1,12})", workspace.ResponseWorkspaceHandler),
+    (r"/workspace/responses/(\d{1,12})/edit", workspace.EditResponseHandler),
+    (r"/workspace/responses/(\d{1,12})/publish", workspace.PublishResponseHandler),
+    (r"/workspace/" + ID + r"/export\.csv", workspace.ExportHandler),
+    (r"/workspace/" + ID + r"/responses/new", workspace.NewResponseHandler),
+    (r"/workspace/" + ID, workspace.OrganisationWorkspaceHandler),
+    (r"/responses", responses.ResponsesHandler),
+    (r"/responses/(\d{1,12})", responses.ResponseHandler),
 
     # native v1 API, API keys, OpenAPI (issue 4)
 

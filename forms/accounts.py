@@ -3,6 +3,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.validators import InputRequired, Length
 
 from forms import BaseForm
+from forms.petition import choices
 from models.organisation import ROLES
 
 
@@ -42,4 +43,4 @@ class AcceptInvitationForm(BaseForm):
 
 class InviteForm(BaseForm):
     email = EmailField("Email address", validators=[InputRequired("Give the email address to invite.")])
-    role = SelectField("Role", choices=[(r, r) for r in ROLES], validate_choice=False)
+    role = SelectField("Role", choices=choices([(r, r) for r in ROLES]), validate_choice=False)
