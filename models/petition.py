@@ -294,11 +294,12 @@ def parse_date(field, value):
     return parsed
 
 
-def update_recipient_fields(petition, actor: audit.Actor, changes: dict):
+def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=None):
     """The recipient's update (web form and PUT /api/v1/petitions/{id} alike).
 
     `changes` may hold status, date_projected, reference_field and answer_due_date; a key that is
-    absent is left alone, None or '' clears a field. Returns {field: new value} of what changed.
+    absent is left alone, None or '' clears a field. `note` goes with a status move (a reject needs
+    one). Returns {field: new value} of what changed.
     """
     unknown = sorted(set(changes) - set(RECIPIENT_FIELDS))
     if unknown:
@@ -333,7 +334,7 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict):
     with db.atomic():
         petition = _locked(petition.id)
         if status and status != petition.status:
-            petition = transition(petition, status, actor)
+            petition = transition(petition, status, actor, note=note)
             changed["status"] = status
         field_values = {k: v for k, v in values.items() if getattr(petition, k) != v}
         if field_values and petition.status not in RECIPIENT_STATUSES:
