@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import accounts, petitioner, public, ui
+from handlers import accounts, admin, moderation, petitioner, public, ui
 from handlers import responses, workspace
 from handlers.base import NotFoundHandler, log_request
 from models import config
@@ -48,6 +48,21 @@ ROUTES = [
     (r"/my/petitions/(\d{1,12})", petitioner.MyPetitionHandler),
     (r"/my/petitions/(\d{1,12})/edit", petitioner.EditPetitionHandler),
     (r"/my/petitions/(\d{1,12})/(submit|withdraw|close)", petitioner.MoveHandler),
+    (r"/moderation", moderation.QueueHandler),
+    (r"/moderation/(\d{1,12})", moderation.ReviewHandler),
+    (r"/moderation/(\d{1,12})/(publish|send-back|reject)", moderation.DecisionHandler),
+    (r"/admin", admin.DashboardHandler),
+    (r"/admin/organisations", admin.OrganisationsHandler),
+    (r"/admin/organisations/new", admin.NewOrganisationHandler),
+    (r"/admin/organisations/" + ID, admin.OrganisationHandler),
+    (r"/admin/organisations/" + ID + r"/members", admin.MembersHandler),
+    (r"/admin/organisations/" + ID + r"/members/(invite)", admin.MembersHandler),
+    (r"/admin/organisations/" + ID + r"/members/(\d{1,12})/(role|remove)", admin.MemberHandler),
+    (r"/admin/organisations/" + ID + r"/invitations/(\d{1,12})/(cancel)", admin.MemberHandler),
+    (r"/admin/users", admin.UsersHandler),
+    (r"/admin/users/(\d{1,12})", admin.UserFlagsHandler),
+    (r"/admin/petitions", admin.PetitionsHandler),
+    (r"/admin/petitions/(\d{1,12})/(hide|unhide)", admin.HideHandler),
 
     # recipient workspace and public responses (issue 3)
     (r"/workspace", workspace.WorkspaceHandler),

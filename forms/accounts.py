@@ -1,10 +1,8 @@
 """Forms of the account pages. Length and strength rules live in models/user.py and models/account.py."""
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from forms import BaseForm
-from forms.petition import choices
-from models.organisation import ROLES
 
 
 class SignInForm(BaseForm):
@@ -39,8 +37,3 @@ class AcceptInvitationForm(BaseForm):
     name = StringField("Your name", validators=[InputRequired("Give your name."), Length(max=255)])
     password = PasswordField("Password", validators=[InputRequired("Choose a password.")],
                              description="At least 8 characters.")
-
-
-class InviteForm(BaseForm):
-    email = EmailField("Email address", validators=[InputRequired("Give the email address to invite.")])
-    role = SelectField("Role", choices=choices([(r, r) for r in ROLES]), validate_choice=False)
