@@ -57,10 +57,10 @@ ROUTES = [
     (r"/admin/organisations/" + ID, admin.OrganisationHandler),
     (r"/admin/organisations/" + ID + r"/members", admin.MembersHandler),
     (r"/admin/organisations/" + ID + r"/members/(invite)", admin.MembersHandler),
-    (r"/admin/organisations/" + ID + r"/members/(\d{1,12})/(role|remove)", admin.MemberHandler),
-    (r"/admin/organisations/" + ID + r"/invitations/(\d{1,12})/(cancel)", admin.MemberHandler),
+    (r"/admin/organisations/" + ID + r"/members/(\d{1,9})/(role|remove)", admin.MemberHandler),
+    (r"/admin/organisations/" + ID + r"/invitations/(\d{1,9})/(cancel)", admin.MemberHandler),
     (r"/admin/users", admin.UsersHandler),
-    (r"/admin/users/(\d{1,12})", admin.UserFlagsHandler),
+    (r"/admin/users/(\d{1,9})", admin.UserFlagsHandler),
     (r"/admin/petitions", admin.PetitionsHandler),
     (r"/admin/petitions/(\d{1,12})/(hide|unhide)", admin.HideHandler),
 

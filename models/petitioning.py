@@ -5,6 +5,7 @@ Every status change goes through models.petition.transition() (the one transitio
 audit event and its mails); this module adds the checks that belong to each page's operation.
 """
 import datetime as dt
+import secrets
 
 import peewee as pw
 
@@ -95,11 +96,18 @@ def create_petition(user, values: dict) -> Petition:
     if missing:
         raise InvalidInput(missing)
     clean = validate(values)
-    with db.atomic():
-        petition = Petition.create(slug=unique_slug(clean["title"]), lead_petitioner=user, status="concept",
-                                   **clean)
-        audit.record(petition.id, audit.Actor.for_user(user), "created", note=clean["title"])
-    return petition
+    for attempt in range(3):
+        slug = unique_slug(clean["title"])
+        if attempt:  # someone took the same slug between our check and our insert
+            slug = f"{slug[:90]}-{secrets.token_hex(3)}"
+        try:
+            with db.atomic():
+                petition = Petition.create(slug=slug, lead_petitioner=user, status="concept", **clean)
+                audit.record(petition.id, audit.Actor.for_user(user), "created", note=clean["title"])
+            return petition
+        except pw.IntegrityError:
+            continue
+    raise InvalidInput({"title": "Could not save the petition just now; please try again."})
 
 
 def edit_petition(petition, actor: audit.Actor, values: dict) -> Petition:

@@ -42,6 +42,7 @@ async def test_refusals_for_signed_out_and_plain_users(web, make):
     await web.sign_in(make.moderator())
     assert (await web.post(f"/moderation/{petition.id}/publish", {}, xsrf=False)).code == 403
     assert (await web.get("/moderation/999999")).code == 404
+    assert (await web.get("/moderation/999999999999")).code == 404
     assert Petition.get_by_id(petition.id).status == "staging"
 
 

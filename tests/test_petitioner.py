@@ -154,6 +154,7 @@ async def test_others_and_signed_out_visitors_are_refused(web, make):
         assert (await web.post(f"/my/petitions/{petition.id}/edit", _good(organisation))).code == 404
         assert (await web.post(f"/my/petitions/{petition.id}/submit", {})).code == 404
     assert (await web.get("/my/petitions/999999")).code == 404
+    assert (await web.get("/my/petitions/99999999999")).code == 404
     # Missing XSRF: refused, nothing changes.
     await web.post("/signout", {})
     await web.sign_in(owner)
