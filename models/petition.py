@@ -333,7 +333,9 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
     changed = {}
     with db.atomic():
         petition = _locked(petition.id)
-        if status and status != petition.status:
+        # Fields first while the current status allows them, so a handover date given with the move
+        # to in_process is recorded once (the move would otherwise stamp today first).
+        if status and status != petition.status and petition.status not in RECIPIENT_STATUSES:
             petition = transition(petition, status, actor, note=note)
             changed["status"] = status
         field_values = {k: v for k, v in values.items() if getattr(petition, k) != v}
@@ -356,6 +358,10 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
                 audit.record(petition.id, actor, "field", field=name, old=getattr(petition, name), new=value)
                 changed[name] = value.isoformat() if hasattr(value, "isoformat") else value
             petition = Petition.get_by_id(petition.id)
+        if status and status != petition.status:
+            petition = transition(petition, status, actor, note=note)
+            changed["status"] = status
+        if field_values:
             lead = petition.lead_petitioner
             mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead,
                          changed={k: v for k, v in changed.items() if k != "status"})

@@ -240,6 +240,8 @@ async def test_saving_the_recipient_form_updates_audits_and_mails(web, make):
         ("status", "status", "in_process"), ("field", "reference_field", "RCC-2026-12"),
         ("field", "date_projected", "2026-11-20"), ("field", "answer_due_date", "2027-01-31")}
     assert all(e.actor_label == "Clara Clerk" for e in events)
+    # the handover date given with the move is recorded once, not stamped with today first
+    assert [e.new_value for e in events if e.field == "date_projected"] == ["2026-11-20"]
     kinds = [m.kind for m in OutboxMessage.select().where(
         OutboxMessage.to_address == petition.lead_petitioner.email)]
     assert "status_changed" in kinds and "recipient_update" in kinds
