@@ -3,7 +3,6 @@ import tornado.web
 
 from handlers.base import BaseHandler
 from models import answering
-from models.errors import NotFound
 from models.pagination import paginate
 
 PER_PAGE = 20
@@ -19,11 +18,8 @@ class ResponsesHandler(BaseHandler):
 
 class ResponseHandler(BaseHandler):
     def get(self, key):
-        try:
-            response = answering.get_response(key)
-        except NotFound:
-            raise tornado.web.HTTPError(404)
-        if response.published_at is None:  # drafts are the organisation's own
+        response = answering.published_responses().where(answering.Response.id == int(key)).first()
+        if response is None:  # drafts are the organisation's own; hidden petitions' answers stay hidden
             raise tornado.web.HTTPError(404)
         self.render("responses/show.html", response=response, petitions=_public_petitions(response))
 

@@ -232,6 +232,8 @@ class PetitionWorkspaceHandler(WorkspaceBase):
                              & answering.Response.published_at.is_null()))
         self.render("workspace/petition.html", petition=petition, form=form, events=list(history(petition.id)),
                     describe=describe, response=response, drafts=drafts,
+                    progress=notice_progress(response) if response else None,
+                    opted_in=answering.opted_in_signers(response) if response else 0,
                     flags=answering.attention_of(petition), labels=answering.ATTENTION_LABELS,
                     saved=self.get_argument("saved", "") == "1" and status == 200,
                     answerable=petition.status in answering.ANSWERABLE)

@@ -272,7 +272,12 @@ def responses_of(organisation):
 
 
 def published_responses():
-    return Response.select().where(Response.published_at.is_null(False)).order_by(
+    """Published responses that answer at least one public petition (a hidden petition's answer
+    stays as hidden as the petition)."""
+    public = (ResponsePetition.select(ResponsePetition.response)
+              .join(Petition, on=(ResponsePetition.petition == Petition.id))
+              .where(Petition.opens_at.is_null(False) & (Petition.hidden == False)))  # noqa: E712
+    return Response.select().where(Response.published_at.is_null(False) & Response.id.in_(public)).order_by(
         Response.published_at.desc(), Response.id.desc())
 
 

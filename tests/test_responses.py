@@ -224,3 +224,20 @@ def test_the_file_transport_writes_the_lead_petitioners_response_mail(make, data
     deliver_mail()
     subjects = [m["Subject"] for m in mails_in(database.mail_dir)]
     assert any("has answered your petition" in s for s in subjects)
+
+
+@pytest.mark.gen_test
+async def test_a_hidden_petitions_response_stays_hidden_and_the_clerk_sees_notice_progress(web, make):
+    organisation = make.organisation()
+    clerk = make.clerk(organisation)
+    petition, _ = closed_with_signers(make, organisation, [(True, True), (True, True), (False, True)])
+    actor = Actor.for_user(clerk)
+    response = answering.publish_response(answering.save_draft(organisation, actor, "Visible answer", "<p>b</p>",
+                                                               [petition.id]), actor)
+    assert (await web.get(f"/responses/{response.id}")).code == 200
+    await web.sign_in(clerk)
+    page = await web.get(f"/workspace/petitions/{petition.id}")
+    assert "Response notices: 1 queued, 0 sent · 2 confirmed signers asked to be told." in " ".join(page.text.split())
+    Petition.update(hidden=True, hidden_reason="test").where(Petition.id == petition.id).execute()
+    assert (await web.get(f"/responses/{response.id}")).code == 404
+    assert "Visible answer" not in (await web.get("/responses")).text
