@@ -50,7 +50,7 @@ ROUTES = [
     (r"/my/petitions/(\d{1,12})/(submit|withdraw|close)", petitioner.MoveHandler),
     (r"/moderation", moderation.QueueHandler),
     (r"/moderation/(\d{1,12})", moderation.ReviewHandler),
-    (r"/moderation/(\d{1,12})/(publish|send-back|reject)", moderation.DecisionHandler),
+    (r"/moderation/(\d{1,12})/(publish|send-back|reject|withdraw|reopen)", moderation.DecisionHandler),
     (r"/admin", admin.DashboardHandler),
     (r"/admin/organisations", admin.OrganisationsHandler),
     (r"/admin/organisations/new", admin.NewOrganisationHandler),

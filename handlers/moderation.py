@@ -9,7 +9,7 @@ from models import petitioning
 from models.audit import history
 from models.errors import InvalidInput, NotFound
 from models.pagination import paginate
-from models.petition import Petition, allowed_moves
+from models.petition import TERMINAL, Petition, allowed_moves, roles_of
 
 
 def _page_number(handler):
@@ -33,13 +33,17 @@ class ModerationHandler(BaseHandler):
         self.require_roles(petition, {"moderator", "clerk", "admin"})
         return petition
 
-    def show(self, petition, status=200, publish_form=None, back_form=None, reject_form=None, hide_form=None):
+    def show(self, petition, status=200, publish_form=None, back_form=None, reject_form=None, hide_form=None,
+             withdraw_form=None, reopen_form=None):
         user = self.current_user
         self.set_status(status)
         self.render("moderation/petition.html", petition=petition, moves=allowed_moves(petition, self.actor),
                     events=list(history(petition.id)), publish_form=publish_form or PublishForm(formdata=None),
                     back_form=back_form or NoteForm(formdata=None, prefix="back"),
                     reject_form=reject_form or NoteForm(formdata=None, prefix="reject"),
+                    withdraw_form=withdraw_form or NoteForm(formdata=None, prefix="withdraw"),
+                    reopen_form=reopen_form or NoteForm(formdata=None, prefix="reopen"),
+                    terminal=TERMINAL, roles=roles_of(self.actor, petition),
                     hide_form=hide_form or HideForm(formdata=None), hidden_event=petitioning.hidden_event(petition),
                     show_hidden_reason=user.is_admin)
 
@@ -57,7 +61,7 @@ class ReviewHandler(ModerationHandler):
 
 
 class DecisionHandler(ModerationHandler):
-    """POST /moderation/{id}/(publish|send-back|reject)."""
+    """POST /moderation/{id}/(publish|send-back|reject|withdraw|reopen)."""
 
     def post(self, key, decision):
         petition = self.petition_to_moderate(key)
@@ -69,12 +73,20 @@ class DecisionHandler(ModerationHandler):
             elif decision == "send-back":
                 form = NoteForm(data, prefix="back")
                 petitioning.send_back(petition, self.actor, form.note.data)
+            elif decision == "withdraw":
+                form = NoteForm(data, prefix="withdraw")
+                petitioning.withdraw(petition, self.actor, note=form.note.data)
+            elif decision == "reopen":
+                form = NoteForm(data, prefix="reopen")
+                petitioning.reopen(petition, self.actor, note=form.note.data)
             else:
                 form = NoteForm(data, prefix="reject")
                 petitioning.reject(petition, self.actor, form.note.data)
         except InvalidInput as error:
             fields = {("closes_on" if name == "closes_at" else name): text for name, text in error.fields.items()}
             form.add_domain_errors(InvalidInput(fields))
-            key = {"publish": "publish_form", "send-back": "back_form", "reject": "reject_form"}[decision]
+            key = {"publish": "publish_form", "send-back": "back_form", "reject": "reject_form",
+                   "withdraw": "withdraw_form", "reopen": "reopen_form"}[decision]
             return self.show(petition, status=400, **{key: form})
-        self.redirect("/moderation", status=303)
+        self.redirect("/moderation" if decision in ("publish", "send-back", "reject") else f"/moderation/{petition.id}",
+                      status=303)

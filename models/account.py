@@ -238,6 +238,9 @@ def sign_up(email, name, password):
     """
     email = normalise_email(email)
     existing = User.get_or_none(User.email == email) if valid_email(email) else None
+    if existing is not None and existing.email_confirmed_at is None:
+        send_confirmation(existing, only_if_none_recent=True)  # they lost the first link: send another
+        return None
     if existing is not None:
         problem = check_password_strength(password)
         if problem or not (name or "").strip():

@@ -184,6 +184,19 @@ def reject(petition, actor, note):
     return transition(petition, "rejected", actor, note=note)
 
 
+def reopen(petition, actor, note=None):
+    """A site admin takes back a final status (completed, rejected, withdrawn): back to the one before."""
+    from models.errors import TransitionRefused
+    from models.petition import TERMINAL, allowed_moves, previous_status
+
+    previous = previous_status(petition) if petition.status in TERMINAL else None
+    if previous is None:
+        raise TransitionRefused(petition.status, "an earlier status", allowed_moves(petition, actor),
+                                reason=f"Only a completed, rejected or withdrawn petition can be reopened; "
+                                       f"this one is {petition.status}.")
+    return transition(petition, previous, actor, note=note)
+
+
 # ---- hiding (site admins) -----------------------------------------------------------------------
 
 def _require_admin(actor):

@@ -199,3 +199,36 @@ async def test_signed_out_pages_redirect_to_sign_in_with_next(web):
     reply = await web.get("/account/password")
     assert reply.code == 302 and reply.location == "/signin?next=%2Faccount%2Fpassword"
     assert (await web.post("/account/password", {"current_password": "x", "new_password": "y"})).code == 403
+
+
+@pytest.mark.gen_test
+async def test_signing_up_again_before_confirming_sends_a_new_link(web, make):
+    await web.post("/signup", {"name": "Pat", "email": "pat@example.org", "password": "a good password"})
+    clock.set_global(clock.now() + dt.timedelta(minutes=11))
+    await web.post("/signup", {"name": "Pat", "email": "pat@example.org", "password": "a good password"})
+    assert [m.kind for m in OutboxMessage.select()] == ["confirm_email", "confirm_email"]
+    assert User.select().count() == 1
+
+
+@pytest.mark.gen_test
+async def test_passwords_and_link_tokens_never_reach_the_logs(web, make, database, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    user = make.user()
+    await web.post("/signin", {"email": user.email, "password": "Secret-Guess-1"})
+    await web.post("/signup", {"name": "Pat", "email": "pat@example.org", "password": "Secret-Signup-2"})
+    await web.post("/reset", {"email": user.email})
+    deliver_mail()
+    reset = [m for m in mails_in(database.mail_dir) if "/reset/" in m.get_body(("plain",)).get_content()][0]
+    path = _path(link_in(reset, r"https?://\S+/reset/[A-Za-z0-9_\-]+"))
+    await web.get(path)
+    await web.post(path, {"password": "Secret-Reset-3"})
+    everything = "\n".join(record.getMessage() for record in caplog.records)
+    for password in ("Secret-Guess-1", "Secret-Signup-2", "Secret-Reset-3"):
+        assert password not in everything  # not even peewee's DEBUG lines of SQL parameters
+    # At the level the portal logs at (INFO), link tokens are redacted too; only DEBUG SQL of the
+    # outbox insert holds the mail body.
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.levelno >= logging.INFO)
+    assert "/reset/[redacted]" in logged
+    assert path.rsplit("/", 1)[1] not in logged

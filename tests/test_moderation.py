@@ -141,3 +141,27 @@ async def test_admins_hide_and_unhide_with_a_reason_and_see_why(web, make):
     assert not Petition.get_by_id(petition.id).hidden
     await web.post("/signout", {})
     assert (await web.get(f"/petitions/{petition.slug}")).code == 200
+
+
+@pytest.mark.gen_test
+async def test_moderators_withdraw_and_admins_reopen(web, make):
+    petition = make.petition(status="live")
+    await web.sign_in(make.moderator())
+    page = await web.get(f"/moderation/{petition.id}")
+    assert 'id="withdraw"' in page.text and 'id="reopen"' not in page.text
+    assert (await web.post(f"/moderation/{petition.id}/withdraw", {"withdraw-note": "Duplicate of another"})).code == 303
+    assert Petition.get_by_id(petition.id).status == "withdrawn"
+    # Only a site admin may take back a final status.
+    refused = await web.post(f"/moderation/{petition.id}/reopen", {})
+    assert refused.code == 409 and "Allowed moves from withdrawn: none" in refused.text
+    await web.post("/signout", {})
+    await web.sign_in(make.admin())
+    page = await web.get(f"/moderation/{petition.id}")
+    assert 'id="reopen"' in page.text and "returns to live" in page.text
+    assert (await web.post(f"/moderation/{petition.id}/reopen", {"reopen-note": "Withdrawn by mistake"})).code == 303
+    assert Petition.get_by_id(petition.id).status == "live"
+    event = AuditEvent.select().order_by(AuditEvent.id.desc()).first()
+    assert (event.action, event.old_value, event.new_value, event.note) == ("reopen", "withdrawn", "live",
+                                                                           "Withdrawn by mistake")
+    not_final = await web.post(f"/moderation/{petition.id}/reopen", {})
+    assert not_final.code == 409 and "can be reopened" in not_final.text
