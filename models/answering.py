@@ -163,7 +163,7 @@ def publish_response(response, actor, petitions=None):
         for user_id, answered in leads.items():
             lead = answered[0].lead_petitioner
             mail.enqueue(lead.email, "response_published", dedupe_key=notice_key(response.id, None, user_id),
-                         response=response, petitions=answered, user=lead, body_text=plain_text(response.body))
+                         response=response, petitions=answered, user=lead)
     return response
 
 
@@ -199,13 +199,9 @@ def queue_signer_notices(response, batch_size=500):
             return 0
         batch = list(_signers(response).where(Signature.id > response.notices_cursor)
                      .order_by(Signature.id).limit(batch_size))
-        petitions = {p.id: p for p in linked_petitions(response)}
-        body_text = plain_text(response.body)
         for signature in batch:
-            mail.enqueue(signature.email, "response_notice",
-                                   dedupe_key=notice_key(response.id, signature.id),
-                                   response=response, petition=petitions.get(signature.petition_id),
-                                   signature=signature, body_text=body_text)
+            mail.enqueue(signature.email, "response_notice", dedupe_key=notice_key(response.id, signature.id),
+                         response=response, signature=signature)
         cursor = batch[-1].id if batch else response.notices_cursor
         state = "done" if len(batch) < batch_size else "running"
         Response.update(notices_cursor=cursor, notices_state=state).where(Response.id == response.id).execute()
