@@ -11,6 +11,7 @@ from models.organisation import Organisation
 from models.pagination import paginate
 from models.petition import Petition, allowed_moves
 from models.response import response_for
+from models.user import Membership
 
 
 def _page_number(handler):
@@ -38,7 +39,9 @@ class MyPetitionsHandler(PetitionerHandler):
         user = self.require_user()
         page = paginate(petitioning.my_petitions(user), _page_number(self), 20)
         answers = {p.id: response_for(p) for p in page.items if p.status == "completed"}
-        self.render("my/petitions.html", page=page, answers=answers)
+        memberships = (Membership.select(Membership, Organisation).join(Organisation)
+                       .where(Membership.user == user).order_by(Organisation.name))
+        self.render("my/petitions.html", page=page, answers=answers, memberships=list(memberships))
 
 
 class NewPetitionHandler(PetitionerHandler):

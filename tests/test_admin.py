@@ -144,6 +144,8 @@ async def test_managers_manage_their_own_organisation_only(web, make):
     manager = make.clerk(mine, role="manager")
     clerk = make.clerk(mine)
     await web.sign_in(manager)
+    mine_page = await web.get("/my/petitions")
+    assert f'href="/admin/organisations/{mine.slug}/members"' in mine_page.text
     page = await web.get(f"/admin/organisations/{mine.slug}/members")
     assert page.code == 200 and clerk.email in page.text
     assert (await web.get(f"/admin/organisations/{other.slug}/members")).code == 404
