@@ -27,6 +27,7 @@ RESET_VALID = dt.timedelta(hours=1)
 CONFIRM_VALID = dt.timedelta(days=2)
 INVITATION_VALID = dt.timedelta(days=7)
 PURPOSES = ("reset", "confirm_email")
+RESEND_AFTER = dt.timedelta(minutes=10)  # at most one reset or confirmation mail per account in this time
 
 # Verifying against this keeps a sign-in for an unknown address as slow as one for a known address.
 _DUMMY_HASH = None
@@ -183,6 +184,8 @@ def request_password_reset(email):
     user = User.get_or_none(User.email == email)
     if user is None:
         return None
+    if _recent_token(user, "reset", RESEND_AFTER):
+        return user  # one link per few minutes: the form cannot be used to flood someone's mailbox
     with db.atomic():
         token = _new_token(user, "reset", RESET_VALID)
         mail.enqueue(user.email, "password_reset", user=user,
@@ -254,14 +257,16 @@ def sign_up(email, name, password):
     return user
 
 
+def _recent_token(user, purpose, within):
+    return (AccountToken.select()
+            .where((AccountToken.user == user) & (AccountToken.purpose == purpose)
+                   & (AccountToken.created_at > clock.now() - within))
+            .exists())
+
+
 def send_confirmation(user, only_if_none_recent=False):
-    if only_if_none_recent:
-        recent = (AccountToken.select()
-                  .where((AccountToken.user == user) & (AccountToken.purpose == "confirm_email")
-                         & (AccountToken.created_at > clock.now() - dt.timedelta(minutes=10)))
-                  .exists())
-        if recent:
-            return
+    if only_if_none_recent and _recent_token(user, "confirm_email", RESEND_AFTER):
+        return
     token = _new_token(user, "confirm_email", CONFIRM_VALID)
     mail.enqueue(user.email, "confirm_email", user=user, url=f"{config.current().base_url}/confirm-email/{token}")
 

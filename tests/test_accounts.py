@@ -232,3 +232,14 @@ async def test_passwords_and_link_tokens_never_reach_the_logs(web, make, databas
     logged = "\n".join(record.getMessage() for record in caplog.records if record.levelno >= logging.INFO)
     assert "/reset/[redacted]" in logged
     assert path.rsplit("/", 1)[1] not in logged
+
+
+@pytest.mark.gen_test
+async def test_reset_requests_cannot_flood_a_mailbox(web, make):
+    user = make.user()
+    for _ in range(3):
+        assert (await web.post("/reset", {"email": user.email})).code == 200
+    assert OutboxMessage.select().where(OutboxMessage.kind == "password_reset").count() == 1
+    clock.set_global(clock.now() + dt.timedelta(minutes=11))
+    await web.post("/reset", {"email": user.email})
+    assert OutboxMessage.select().where(OutboxMessage.kind == "password_reset").count() == 2
