@@ -183,6 +183,11 @@ class ExportHandler(WorkspaceBase):
         self.finish(out.getvalue())
 
 
+def _short(value, limit=160):
+    value = value or "(empty)"
+    return value if len(value) <= limit else value[:limit - 1] + "…"
+
+
 def describe(event):
     """One audit event in words: what changed (the template adds who, when and the channel)."""
     if event.action in ("status", "reopen"):
@@ -191,12 +196,19 @@ def describe(event):
         return ("Reopened. " if event.action == "reopen" else "") + what
     if event.action == "field":
         label = FIELD_LABELS.get(event.field, event.field)
-        return f"{label}: {event.old_value or '(empty)'} → {event.new_value or '(empty)'}"
+        return f"{label}: {_short(event.old_value)} → {_short(event.new_value)}"
     if event.action == "response":
-        return f"Response published: {event.new_value}"
+        return f"Response published: {_short(event.new_value)}"
+    if event.action in ("hidden", "unhidden"):  # the reason is for site admins
+        return "Hidden from public pages" if event.action == "hidden" else "Shown on public pages again"
     label = FIELD_LABELS.get(event.field, event.field or "")
-    return f"{event.action.replace('_', ' ').capitalize()}{': ' + label if label else ''}" + (
-        f" → {event.new_value}" if event.new_value else "")
+    text = f"{event.action.replace('_', ' ').capitalize()}{': ' + label if label else ''}"
+    if event.old_value is not None or event.new_value is not None:
+        text += f" ({_short(event.old_value, 80)} → {_short(event.new_value, 80)})"
+    return text
+
+
+NOTE_HIDDEN = ("hidden", "unhidden")
 
 
 class PetitionWorkspaceHandler(WorkspaceBase):
@@ -231,7 +243,7 @@ class PetitionWorkspaceHandler(WorkspaceBase):
                       .where((answering.ResponsePetition.petition == petition.id)
                              & answering.Response.published_at.is_null()))
         self.render("workspace/petition.html", petition=petition, form=form, events=list(history(petition.id)),
-                    describe=describe, response=response, drafts=drafts,
+                    describe=describe, note_hidden=NOTE_HIDDEN, response=response, drafts=drafts,
                     progress=notice_progress(response) if response else None,
                     opted_in=answering.opted_in_signers(response) if response else 0,
                     flags=answering.attention_of(petition), labels=answering.ATTENTION_LABELS,

@@ -388,3 +388,20 @@ async def test_csv_export_has_dates_references_counts_and_no_formulas_or_persona
     assert "@" not in reply.text
     only_live = await web.get(f"/workspace/{organisation.slug}/export.csv?status=live")
     assert [r["title"] for r in csv.DictReader(io.StringIO(only_live.text))] == ["Plain one"]
+
+
+@pytest.mark.gen_test
+async def test_history_keeps_the_admins_hiding_reason_to_admins(web, make):
+    from models import audit
+
+    organisation = make.organisation()
+    clerk = make.clerk(organisation)
+    petition = make.petition(status="to_process", organisation=organisation)
+    audit.record(petition.id, Actor.for_user(make.admin()), "hidden", note="Reported by the police: case 42")
+    audit.record(petition.id, Actor.for_user(petition.lead_petitioner), "edited", field="description",
+                 old="<p>" + "a" * 500 + "</p>", new="<p>short</p>")
+    await web.sign_in(clerk)
+    html = (await web.get(f"/workspace/petitions/{petition.id}")).text
+    history = html[html.index('id="history"'):]
+    assert "Hidden from public pages" in history and "case 42" not in history
+    assert "a" * 100 not in history and "Edited" in history
