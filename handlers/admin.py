@@ -8,6 +8,7 @@ from forms.petition import HideForm
 from handlers.base import BaseHandler
 from handlers.moderation import ModerationHandler
 from models import account, petitioning
+from models.audit import AuditEvent
 from models.errors import InvalidInput, NotFound
 from models.organisation import Organisation
 from models.pagination import paginate
@@ -37,8 +38,11 @@ class AdminHandler(BaseHandler):
 class DashboardHandler(AdminHandler):
     def get(self):
         self.require_admin()
+        recent = (AuditEvent.select().where(AuditEvent.petition_id.is_null())
+                  .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(30))
         self.render("admin/dashboard.html", organisations=Organisation.select().count(), users=User.select().count(),
-                    hidden=petitioning.hidden_petitions().count(), counts=status_counts(Petition.select()))
+                    hidden=petitioning.hidden_petitions().count(), counts=status_counts(Petition.select()),
+                    recent=list(recent))
 
 
 class OrganisationsHandler(AdminHandler):

@@ -322,6 +322,7 @@ def invite(inviter, organisation, email, role="clerk"):
         invitation = Invitation.create(email=email, organisation=organisation, role=role, invited_by=inviter,
                                        token_hash=hash_token(token), created_at=now,
                                        expires_at=now + INVITATION_VALID)
+        _audit(inviter, "invitation", field="role", new=role, note=f"invitation {invitation.id} to {organisation.slug}")
         mail.enqueue(email, "invitation", invitation=invitation, organisation=organisation, inviter=inviter,
                      url=f"{config.current().base_url}/invitations/{token}", days=INVITATION_VALID.days)
     return invitation
@@ -388,6 +389,14 @@ def cancel_invitation(manager, organisation, invitation_id):
 
 
 # ---- members, users, organisations (admin and managers) ---------------------------------------
+# These changes are not about one petition; their audit events have no petition id and name the
+# user or organisation by id or slug (never by email address).
+
+def _audit(actor_user, action, field=None, old=None, new=None, note=None):
+    from models import audit
+
+    audit.record(None, audit.Actor.for_user(actor_user), action, field=field, old=old, new=new, note=note)
+
 
 def change_member_role(manager, organisation, user_id, role):
     require_member_manager(manager, organisation)
@@ -399,6 +408,8 @@ def change_member_role(manager, organisation, user_id, role):
     with db.atomic():
         if membership.role == "manager" and role != "manager":
             _keep_a_manager(manager, organisation, user_id)
+        _audit(manager, "membership", field="role", old=membership.role, new=role,
+               note=f"user {user_id} in {organisation.slug}")
         membership.role = role
         membership.save()
     return membership
@@ -412,6 +423,8 @@ def remove_member(manager, organisation, user_id):
     with db.atomic():
         if membership.role == "manager":
             _keep_a_manager(manager, organisation, user_id)
+        _audit(manager, "membership", field="role", old=membership.role, new=None,
+               note=f"user {user_id} removed from {organisation.slug}")
         membership.delete_instance()
 
 
@@ -431,11 +444,12 @@ def set_user_flags(admin, user, is_admin=None, is_moderator=None):
         raise NotAllowed("Only site admins may change who is admin or moderator.")
     if admin.id == user.id and is_admin is False:
         raise InvalidInput({"is_admin": "You cannot take away your own admin rights."})
-    if is_admin is not None:
-        user.is_admin = bool(is_admin)
-    if is_moderator is not None:
-        user.is_moderator = bool(is_moderator)
-    user.save()
+    with db.atomic():
+        for name, value in (("is_admin", is_admin), ("is_moderator", is_moderator)):
+            if value is not None and bool(value) != getattr(user, name):
+                _audit(admin, "user", field=name, old=getattr(user, name), new=bool(value), note=f"user {user.id}")
+                setattr(user, name, bool(value))
+        user.save()
     return user
 
 
@@ -488,13 +502,22 @@ def create_organisation_for(admin, values, slug=None):
     clean = validate_organisation({k: values.get(k) for k in ORGANISATION_FIELDS if k in values})
     name, kind = clean.pop("name", ""), clean.pop("kind", "other")
     contact = clean.pop("contact_email", None)
-    return create_organisation(name, kind, slug=slug or None, contact_email=contact, **clean)
+    with db.atomic():
+        organisation = create_organisation(name, kind, slug=slug or None, contact_email=contact, **clean)
+        _audit(admin, "organisation", field="created", new=organisation.slug)
+    return organisation
 
 
 def update_organisation(admin, organisation, values):
     if not admin.is_admin:
         raise NotAllowed("Only site admins may change organisations.")
     clean = validate_organisation({k: values[k] for k in ORGANISATION_FIELDS if k in values})
-    if clean:
-        Organisation.update(**clean).where(Organisation.id == organisation.id).execute()
+    changed = {k: v for k, v in clean.items() if getattr(organisation, k) != v}
+    with db.atomic():
+        for name, value in changed.items():
+            short = name not in ("description", "contact_email")  # long text, or an address: name the field only
+            _audit(admin, "organisation", field=name, old=getattr(organisation, name) if short else None,
+                   new=value if short else None, note=organisation.slug)
+        if changed:
+            Organisation.update(**changed).where(Organisation.id == organisation.id).execute()
     return Organisation.get_by_id(organisation.id)

@@ -194,3 +194,24 @@ async def test_admin_makes_moderators_and_admins(web, make):
     assert User.get_by_id(admin.id).is_admin
     assert (await web.post("/admin/users/999999", {})).code == 404
     assert (await web.post(f"/admin/users/{user.id}", {}, xsrf=False)).code == 403
+
+
+@pytest.mark.gen_test
+async def test_admin_changes_are_in_the_audit_trail_without_email_addresses(web, make):
+    from models.audit import AuditEvent
+
+    admin = make.admin()
+    user = make.user()
+    organisation = make.organisation()
+    await web.sign_in(admin)
+    await web.post(f"/admin/users/{user.id}", {"is_moderator": "y"})
+    await web.post(f"/admin/organisations/{organisation.slug}", {**ORG, "name": organisation.name,
+                                                                 "answer_period_days": "45"})
+    await web.post(f"/admin/organisations/{organisation.slug}/members/invite", {"email": "z@example.org", "role": "clerk"})
+    events = list(AuditEvent.select().order_by(AuditEvent.id))
+    assert [(e.action, e.field, e.new_value) for e in events if e.field in ("is_moderator", "answer_period_days", "role")] == [
+        ("user", "is_moderator", "True"), ("organisation", "answer_period_days", "45"), ("invitation", "role", "clerk")]
+    assert all(e.petition_id is None and e.actor_id == admin.id for e in events)
+    assert not any("@" in (e.note or "") + (e.new_value or "") + (e.old_value or "") for e in events)
+    dashboard = await web.get("/admin")
+    assert 'id="admin-history"' in dashboard.text and "answer_period_days" in dashboard.text
