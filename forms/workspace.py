@@ -11,7 +11,7 @@ BAD_DATE = "Not a date: use the form YYYY-MM-DD, like 2026-03-31."
 
 class RecipientForm(BaseForm):
     status = SelectField("Status", validate_choice=True,
-                         invalid_choice_message="That status is not a move you can make from here; choose one from the list.")
+                         invalid_choice_message="That status is not a move you can make from here.")
     date_projected = DateField("Handover date", validators=[Optional()], format="%Y-%m-%d",
                                invalid_value_message=BAD_DATE,
                                description="The day the petition was handed over to you.")
@@ -56,4 +56,5 @@ class ResponseForm(BaseForm):
     body = TextAreaField("Response", description="Paragraphs, bold, italics, lists and links are kept; "
                                                  "anything else is removed.")
     petitions = SelectMultipleField("Petitions this response answers", coerce=str, validate_choice=False,
-                                    option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
+                                    option_widget=widgets.CheckboxInput(),
+                                    widget=widgets.ListWidget(prefix_label=False))

@@ -19,7 +19,8 @@ from models.audit import history
 from models.errors import InvalidInput, NotAllowed, NotFound, TransitionRefused
 from models.organisation import Organisation
 from models.pagination import paginate
-from models.petition import STATUS_LABELS, STATUSES, Petition, allowed_moves, status_counts, update_recipient_fields
+from models.petition import (RECIPIENT_STATUSES, STATUS_LABELS, STATUSES, Petition, allowed_moves, status_counts,
+                             update_recipient_fields)
 from models.response import notice_progress, response_for
 from models.user import Membership
 
@@ -248,7 +249,8 @@ class PetitionWorkspaceHandler(WorkspaceBase):
                     opted_in=answering.opted_in_signers(response) if response else 0,
                     flags=answering.attention_of(petition), labels=answering.ATTENTION_LABELS,
                     saved=self.get_argument("saved", "") == "1" and status == 200,
-                    answerable=petition.status in answering.ANSWERABLE)
+                    answerable=petition.status in answering.ANSWERABLE,
+                    editable=len(form.status.choices) > 1 or petition.status in RECIPIENT_STATUSES)
 
 
 # ---- responses ---------------------------------------------------------------------------------------

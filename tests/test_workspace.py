@@ -315,6 +315,7 @@ async def test_rejecting_with_a_note(web, make):
     assert rejected.status == "rejected" and rejected.moderation_note == "Not within our powers."
     page = await web.get(f"/workspace/petitions/{petition.id}")
     assert "Note: Not within our powers." in page.text
+    assert 'id="not-editable"' in page.text and 'name="status"' not in page.text
 
 
 @pytest.mark.gen_test
