@@ -500,6 +500,10 @@ def create_organisation_for(admin, values, slug=None):
     if not admin.is_admin:
         raise NotAllowed("Only site admins may create organisations.")
     clean = validate_organisation({k: values.get(k) for k in ORGANISATION_FIELDS if k in values})
+    from models.organisation import slugify
+
+    if slugify(slug or clean.get("name") or "") == "new":  # /admin/organisations/new is the create form
+        raise InvalidInput({"slug": "The slug 'new' is reserved; choose another."})
     name, kind = clean.pop("name", ""), clean.pop("kind", "other")
     contact = clean.pop("contact_email", None)
     with db.atomic():

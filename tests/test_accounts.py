@@ -243,3 +243,16 @@ async def test_reset_requests_cannot_flood_a_mailbox(web, make):
     clock.set_global(clock.now() + dt.timedelta(minutes=11))
     await web.post("/reset", {"email": user.email})
     assert OutboxMessage.select().where(OutboxMessage.kind == "password_reset").count() == 2
+
+
+@pytest.mark.gen_test
+async def test_reset_mail_over_real_smtp(web, make, smtp, use_smtp):
+    use_smtp(smtp)
+    user = make.user()
+    await web.post("/reset", {"email": user.email})
+    assert deliver_mail()["sent"] == 1
+    [message] = smtp.wait_for(1)
+    assert message["To"] == user.email and message["Subject"] == "Choose a new password"
+    path = _path(link_in(message, r"https?://\S+/reset/[A-Za-z0-9_\-]+"))
+    assert (await web.post(path, {"password": "over smtp password"})).code == 303
+    assert User.get_by_id(user.id).check_password("over smtp password")

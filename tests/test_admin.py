@@ -61,6 +61,8 @@ async def test_create_and_edit_an_organisation(web, make):
     assert "<script>" not in organisation.description
     taken = await web.post("/admin/organisations/new", ORG)
     assert taken.code == 400 and "is taken" in taken.text
+    reserved = await web.post("/admin/organisations/new", {**ORG, "slug": "New"})
+    assert reserved.code == 400 and "reserved" in reserved.text
     edit = await web.post(f"/admin/organisations/{organisation.slug}",
                           {**ORG, "name": "Lakeside Water Authority", "answer_period_days": "30"})
     assert edit.code == 200 and "Saved." in edit.text
