@@ -61,6 +61,8 @@ class WorkspaceBase(BaseHandler):
         except NotFound:
             raise tornado.web.HTTPError(404)
         self.require_roles(petition, {"clerk"})
+        if petition.status == "concept":  # a draft is the petitioner's own until it is submitted
+            raise tornado.web.HTTPError(404)
         return petition
 
     def _response(self, key):

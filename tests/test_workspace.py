@@ -97,6 +97,8 @@ async def test_a_clerk_can_neither_see_nor_change_another_organisations_petition
     await web.sign_in(clerk)
     page = await web.get(f"/workspace/{mine.slug}")
     assert page.code == 200 and "Their petition about bridges" not in page.text
+    draft = make.petition(status="concept", organisation=mine)
+    assert (await web.get(f"/workspace/petitions/{draft.id}")).code == 404
     assert (await web.get(f"/workspace/{theirs.slug}")).code == 404
     assert (await web.get(f"/workspace/{theirs.slug}/export.csv")).code == 404
     assert (await web.get(f"/workspace/{theirs.slug}/responses/new")).code == 404
