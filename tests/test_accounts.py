@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from models import clock
-from models.account import AccountToken, Invitation, SignInAttempt
+from models.account import AccountToken, SignInAttempt
 from models.mail import OutboxMessage
-from models.user import Membership, User
+from models.user import User
 from tests.support import PASSWORD, deliver_mail, link_in, mails_in
 
 

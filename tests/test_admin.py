@@ -5,7 +5,6 @@ import pytest
 
 from models import clock
 from models.account import Invitation
-from models.mail import OutboxMessage
 from models.organisation import Organisation
 from models.user import Membership, User
 from tests.support import PASSWORD, deliver_mail, link_in, mails_in
