@@ -30,7 +30,7 @@ class AdminHandler(BaseHandler):
 
     def organisation(self, key):
         try:
-            return Organisation.by_slug_or_id(key)
+            return account.find_organisation(key)
         except NotFound:
             raise tornado.web.HTTPError(404)
 

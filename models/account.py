@@ -289,6 +289,14 @@ def confirm_email(token):
 
 # ---- invitations --------------------------------------------------------------------------------
 
+def find_organisation(key):
+    """An organisation by slug or id, or NotFound (also for ids too large for the database)."""
+    key = str(key or "").strip()
+    if not key or len(key) > 80 or (key.isdigit() and len(key) > 9):
+        raise NotFound(f"There is no organisation {key[:80]!r}.")
+    return Organisation.by_slug_or_id(key)
+
+
 def can_manage_members(user, organisation) -> bool:
     """Admins, and the organisation's managers, invite and manage its members."""
     return bool(user) and (user.is_admin or user.is_member_of(organisation.id, roles=("manager",)))

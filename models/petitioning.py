@@ -69,8 +69,10 @@ def validate(values: dict) -> dict:
         key = str(values["organisation"] or "").strip()
         organisation = None
         if key:
+            from models.account import find_organisation
+
             try:
-                organisation = Organisation.by_slug_or_id(key)
+                organisation = find_organisation(key)
             except NotFound:
                 pass
         if organisation is None:

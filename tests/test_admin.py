@@ -41,6 +41,8 @@ async def test_only_admins_reach_admin_pages(web, make):
     for page in pages:
         assert (await web.get(page)).code == 200, page
     assert (await web.get("/admin/organisations/no-such-thing")).code == 404
+    assert (await web.get("/admin/organisations/99999999999999999999999")).code == 404
+    assert (await web.get("/admin/organisations/99999999999999999999999/members")).code == 404
 
 
 @pytest.mark.gen_test

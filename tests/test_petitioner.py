@@ -67,6 +67,10 @@ async def test_bad_input_rerenders_beside_fields_and_saves_nothing(web, make):
     assert 'value="short"' in reply.text
     past = await web.post("/my/petitions/new", _good(organisation, closes_on="2001-01-01"))
     assert past.code == 400 and "after today" in past.text
+    huge = await web.post("/my/petitions/new", {**_good(organisation), "organisation": "9" * 30})
+    assert huge.code == 400 and "Choose the organisation" in huge.text
+    long_text = await web.post("/my/petitions/new", _good(organisation, title="x" * 300, request="y" * 2001))
+    assert long_text.code == 400 and "at most 255 characters" in long_text.text and "at most 2000" in long_text.text
     garbage = await web.post("/my/petitions/new", _good(organisation, closes_on="next tuesday"))
     assert garbage.code == 400 and "is not a date" in garbage.text
     assert Petition.select().count() == 0
