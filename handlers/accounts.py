@@ -4,6 +4,8 @@ The rules (throttling, token lifetimes, password strength) are in models/account
 handlers parse the forms, call one domain function and render.
 """
 
+import tornado.web
+
 from forms.accounts import (AcceptInvitationForm, ChangePasswordForm, NewPasswordForm, ResetRequestForm, SignInForm,
                             SignUpForm)
 from handlers.base import BaseHandler
@@ -11,7 +13,22 @@ from models import account
 from models.errors import InvalidInput, NotAllowed
 
 
-class AccountHandler(BaseHandler):
+class PageHandler(BaseHandler):
+    """BaseHandler for the account, petitioner, moderation and admin pages.
+
+    PostgreSQL refuses text containing NUL characters (psycopg2 raises ValueError, a 500), so a
+    request carrying one in any argument is refused up front with a 400 that says so.
+    """
+
+    def prepare(self):
+        super().prepare()
+        values = [arg.encode("utf-8", "replace") for arg in self.path_args if isinstance(arg, str)]
+        values += [value for listed in self.request.arguments.values() for value in listed]
+        if any(b"\x00" in value for value in values):
+            raise tornado.web.HTTPError(400, reason="The request contained a NUL character; remove it and try again.")
+
+
+class AccountHandler(PageHandler):
     def notice(self, title, message, status=200):
         self.set_status(status)
         self.render("accounts/notice.html", title=title, message=message)
@@ -52,7 +69,7 @@ class SignInHandler(AccountHandler):
         super().redirect(url, permanent=permanent, status=status or 303)
 
 
-class SignOutHandler(BaseHandler):
+class SignOutHandler(PageHandler):
     def post(self):
         self.end_session()
         self.redirect("/", status=303)

@@ -5,7 +5,7 @@ import tornado.web
 
 from forms.admin import InviteForm, OrganisationForm, RoleForm, UserFlagsForm
 from forms.petition import HideForm
-from handlers.base import BaseHandler
+from handlers.accounts import PageHandler
 from handlers.moderation import ModerationHandler
 from models import account, petitioning
 from models.audit import AuditEvent
@@ -21,7 +21,7 @@ def _page_number(handler):
     return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
-class AdminHandler(BaseHandler):
+class AdminHandler(PageHandler):
     def require_admin(self):
         user = self.require_user()
         if not user.is_admin:

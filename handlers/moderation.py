@@ -4,7 +4,7 @@ Every decision is models.petition.transition() through models/petitioning.py."""
 import tornado.web
 
 from forms.petition import HideForm, NoteForm, PublishForm
-from handlers.base import BaseHandler
+from handlers.accounts import PageHandler
 from models import petitioning
 from models.audit import history
 from models.errors import InvalidInput, NotFound
@@ -17,7 +17,7 @@ def _page_number(handler):
     return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
-class ModerationHandler(BaseHandler):
+class ModerationHandler(PageHandler):
     def require_moderation_access(self):
         user = self.require_user()
         if not (user.can_moderate or user.memberships.count()):

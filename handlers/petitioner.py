@@ -3,7 +3,7 @@ early, and follow each petition (status, dates, reference, response, history).""
 import tornado.web
 
 from forms.petition import NoteForm, PetitionForm
-from handlers.base import BaseHandler
+from handlers.accounts import PageHandler
 from models import petitioning
 from models.audit import history
 from models.errors import InvalidInput, NotFound
@@ -19,7 +19,7 @@ def _page_number(handler):
     return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
-class PetitionerHandler(BaseHandler):
+class PetitionerHandler(PageHandler):
     def own_petition(self, key):
         """The signed-in user's own petition; 404 for anyone else's."""
         self.require_user()

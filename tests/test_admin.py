@@ -218,3 +218,42 @@ async def test_admin_changes_are_in_the_audit_trail_without_email_addresses(web,
     assert not any("@" in (e.note or "") + (e.new_value or "") + (e.old_value or "") for e in events)
     dashboard = await web.get("/admin")
     assert 'id="admin-history"' in dashboard.text and "answer_period_days" in dashboard.text
+
+
+WEIRD = ["", "x" * 5000, "9" * 30, "-1", "\u0000", "<script>", "2026-02-30", "0", "１２", "%00"]
+
+
+@pytest.mark.gen_test
+async def test_odd_input_never_gives_a_500(web, make):
+    """Every form of this area, fed odd values (huge, NUL, markup, impossible dates), answers 4xx or succeeds."""
+    org = make.organisation()
+    admin = make.admin()
+    staging = make.petition(status="staging", organisation=org, lead=admin)
+    concept = make.petition(status="concept", organisation=org, lead=admin)
+    await web.sign_in(admin)
+    posts = {
+        "/signin": ["email", "password", "next"], "/signup": ["name", "email", "password"], "/reset": ["email"],
+        "/account/password": ["current_password", "new_password"],
+        "/my/petitions/new": ["title", "request", "statement", "description", "organisation", "language", "closes_on"],
+        f"/my/petitions/{concept.id}/edit": ["title", "request", "organisation", "language", "closes_on"],
+        f"/moderation/{staging.id}/publish": ["closes_on"],
+        f"/moderation/{staging.id}/send-back": ["back-note"],
+        f"/admin/organisations/new": ["name", "slug", "kind", "contact_email", "answer_period_days", "signature_threshold"],
+        f"/admin/organisations/{org.slug}": ["name", "kind", "contact_email", "answer_period_days", "signature_threshold"],
+        f"/admin/organisations/{org.slug}/members/invite": ["email", "role"],
+        f"/admin/organisations/{org.slug}/members/{admin.id}/role": ["role"],
+        f"/admin/petitions/{staging.id}/hide": ["reason"],
+    }
+    for path, fields in posts.items():
+        for w in WEIRD:
+            r = await web.post(path, {f: w for f in fields})
+            assert r.code < 500, (path, w, r.code, r.text[:500])
+        if path == "/signin":
+            await web.sign_in(admin)
+    for path in ["/my/petitions?page=99999999999999", "/admin/users?q=%00&page=-1", "/admin/petitions?q=" + "x" * 300,
+                 "/moderation?page=abc", "/signin?next=%00", "/reset/" + "a" * 128, "/invitations/x", "/confirm-email/x",
+                 "/admin/organisations/%00", "/my/petitions/0", "/moderation/0"]:
+        r = await web.get(path)
+        assert r.code < 500, (path, r.code, r.text[:500])
+    nul = await web.post("/signin", {"email": "a\x00@example.org", "password": "x"})
+    assert nul.code == 400 and "NUL character" in nul.text
