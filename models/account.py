@@ -241,6 +241,8 @@ def sign_up(email, name, password):
     """
     email = normalise_email(email)
     existing = User.get_or_none(User.email == email) if valid_email(email) else None
+    if existing is not None and not check_password_strength(password):
+        User(email=email, name="-").set_password(password)  # as slow as creating an account: timing tells nothing
     if existing is not None and existing.email_confirmed_at is None:
         send_confirmation(existing, only_if_none_recent=True)  # they lost the first link: send another
         return None
