@@ -13,7 +13,8 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import public, ui
+from handlers import accounts, admin, moderation, petitioner, public, ui
+from handlers import responses, workspace
 from handlers.base import NotFoundHandler, log_request
 from models import config
 from models.db import bind, db, migrate
@@ -34,8 +35,46 @@ ROUTES = [
     (r"/sitemap\.xml", public.SitemapHandler),
 
     # accounts, petitioner area, moderation, admin (issue 3)
+    (r"/signin", accounts.SignInHandler),
+    (r"/signout", accounts.SignOutHandler),
+    (r"/signup", accounts.SignUpHandler),
+    (r"/confirm-email/([A-Za-z0-9_\-]{1,128})", accounts.ConfirmEmailHandler),
+    (r"/reset", accounts.ResetRequestHandler),
+    (r"/reset/([A-Za-z0-9_\-]{1,128})", accounts.ResetHandler),
+    (r"/invitations/([A-Za-z0-9_\-]{1,128})", accounts.InvitationHandler),
+    (r"/account/password", accounts.PasswordHandler),
+    (r"/my/petitions", petitioner.MyPetitionsHandler),
+    (r"/my/petitions/new", petitioner.NewPetitionHandler),
+    (r"/my/petitions/(\d{1,12})", petitioner.MyPetitionHandler),
+    (r"/my/petitions/(\d{1,12})/edit", petitioner.EditPetitionHandler),
+    (r"/my/petitions/(\d{1,12})/(submit|withdraw|close)", petitioner.MoveHandler),
+    (r"/moderation", moderation.QueueHandler),
+    (r"/moderation/(\d{1,12})", moderation.ReviewHandler),
+    (r"/moderation/(\d{1,12})/(publish|send-back|reject|withdraw|reopen)", moderation.DecisionHandler),
+    (r"/admin", admin.DashboardHandler),
+    (r"/admin/organisations", admin.OrganisationsHandler),
+    (r"/admin/organisations/new", admin.NewOrganisationHandler),
+    (r"/admin/organisations/" + ID, admin.OrganisationHandler),
+    (r"/admin/organisations/" + ID + r"/members", admin.MembersHandler),
+    (r"/admin/organisations/" + ID + r"/members/(invite)", admin.MembersHandler),
+    (r"/admin/organisations/" + ID + r"/members/(\d{1,9})/(role|remove)", admin.MemberHandler),
+    (r"/admin/organisations/" + ID + r"/invitations/(\d{1,9})/(cancel)", admin.MemberHandler),
+    (r"/admin/users", admin.UsersHandler),
+    (r"/admin/users/(\d{1,9})", admin.UserFlagsHandler),
+    (r"/admin/petitions", admin.PetitionsHandler),
+    (r"/admin/petitions/(\d{1,12})/(hide|unhide)", admin.HideHandler),
 
     # recipient workspace and public responses (issue 3)
+    (r"/workspace", workspace.WorkspaceHandler),
+    (r"/workspace/petitions/" + ID, workspace.PetitionWorkspaceHandler),
+    (r"/workspace/responses/(\d{1,12})", workspace.ResponseWorkspaceHandler),
+    (r"/workspace/responses/(\d{1,12})/edit", workspace.EditResponseHandler),
+    (r"/workspace/responses/(\d{1,12})/publish", workspace.PublishResponseHandler),
+    (r"/workspace/" + ID + r"/export\.csv", workspace.ExportHandler),
+    (r"/workspace/" + ID + r"/responses/new", workspace.NewResponseHandler),
+    (r"/workspace/" + ID, workspace.OrganisationWorkspaceHandler),
+    (r"/responses", responses.ResponsesHandler),
+    (r"/responses/(\d{1,12})", responses.ResponseHandler),
 
     # native v1 API, API keys, OpenAPI (issue 4)
 

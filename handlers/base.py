@@ -47,8 +47,17 @@ class FormData:
         return values
 
 
+NUL_MESSAGE = "The request contained a NUL character; remove it and try again."
+
+
 class BaseHandler(tornado.web.RequestHandler):
     def prepare(self):
+        # PostgreSQL cannot store text with NUL characters (psycopg2 raises, a 500): refuse them
+        # up front for every page and API, in the path, the query and a form body.
+        values = [arg.encode("utf-8", "replace") for arg in self.path_args if isinstance(arg, str)]
+        values += [value for listed in self.request.arguments.values() for value in listed]
+        if any(b"\x00" in value for value in values):
+            raise tornado.web.HTTPError(400, reason=NUL_MESSAGE)
         db.connect(reuse_if_open=True)
 
     def on_finish(self):
@@ -204,6 +213,8 @@ class JsonHandler(BaseHandler):
             raise tornado.web.HTTPError(400, reason=f"Invalid JSON in body of request: {error}")
         if not isinstance(value, dict):
             raise tornado.web.HTTPError(400, reason="The request body must be a JSON object.")
+        if _contains_nul(value):
+            raise tornado.web.HTTPError(400, reason=NUL_MESSAGE)
         return value
 
     def write_json(self, value, status=200):
@@ -225,6 +236,16 @@ class JsonHandler(BaseHandler):
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(json.dumps(self.error_body(status_code, message, error), default=_json_default,
                                ensure_ascii=False))
+
+
+def _contains_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
 
 
 def _json_default(value):

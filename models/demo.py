@@ -8,7 +8,7 @@ from models.audit import Actor
 from models.db import db
 from models.organisation import Organisation, create_organisation
 from models.petition import Petition, transition, unique_slug, update_recipient_fields
-from models.response import Response, ResponsePetition
+from models.response import Response
 from models.sanitize import rich_text
 from models.signature import Signature
 from models.user import User, add_membership, create_user
@@ -202,14 +202,17 @@ def load():
             "status": "in_process", "date_projected": at(60).date().isoformat(),
             "reference_field": "RCC-2026-771", "answer_due_date": at(20).date().isoformat()})
     with clock.frozen(at(25)):
-        response = Response.create(
-            organisation=council, title="30 km/h near all schools from next spring",
-            body=rich_text("<p>The council thanks the petitioners. We will introduce a <strong>30 km/h limit"
-                           "</strong> within 300 metres of all schools from 1 April, with new signs and "
-                           "speed checks.</p><p>The transport committee approved the plan on 3 November.</p>"),
-            created_by=users["clerk.council@demo.example"], published_at=at(25), notices_state="done")
-        ResponsePetition.create(response=response, petition=p_id)
-        transition(Petition.get_by_id(p_id), "completed", clerks["riverton-city-council"], response=response)
+        from models.answering import publish_response, save_draft
+
+        council_clerk = clerks["riverton-city-council"]
+        response = save_draft(
+            council, council_clerk, "30 km/h near all schools from next spring",
+            "<p>The council thanks the petitioners. We will introduce a <strong>30 km/h limit"
+            "</strong> within 300 metres of all schools from 1 April, with new signs and "
+            "speed checks.</p><p>The transport committee approved the plan on 3 November.</p>", [p_id])
+        response = publish_response(response, council_clerk)
+        # The demo's signers are made up: no notices for them.
+        Response.update(notices_state="done").where(Response.id == response.id).execute()
 
     p = _petition("Rename the city after our football club", council, ben,
                   "Rename Riverton to Riverton United.", "We are proud of our club.", "<p>Go United!</p>")

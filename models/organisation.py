@@ -31,6 +31,9 @@ class Organisation(BaseModel):
     @classmethod
     def by_slug_or_id(cls, key):
         query = cls.select()
+        key = str(key or "").strip()
+        if not key or len(key) > 80 or (key.isdigit() and len(key) > 9):
+            raise NotFound(f"There is no organisation {key[:80]!r}.")
         if str(key).isdigit():
             query = query.where((cls.id == int(key)) | (cls.slug == str(key)))
         else:

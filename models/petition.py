@@ -294,11 +294,12 @@ def parse_date(field, value):
     return parsed
 
 
-def update_recipient_fields(petition, actor: audit.Actor, changes: dict):
+def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=None):
     """The recipient's update (web form and PUT /api/v1/petitions/{id} alike).
 
     `changes` may hold status, date_projected, reference_field and answer_due_date; a key that is
-    absent is left alone, None or '' clears a field. Returns {field: new value} of what changed.
+    absent is left alone, None or '' clears a field. `note` goes with a status move (a reject needs
+    one). Returns {field: new value} of what changed.
     """
     unknown = sorted(set(changes) - set(RECIPIENT_FIELDS))
     if unknown:
@@ -332,8 +333,10 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict):
     changed = {}
     with db.atomic():
         petition = _locked(petition.id)
-        if status and status != petition.status:
-            petition = transition(petition, status, actor)
+        # Fields first while the current status allows them, so a handover date given with the move
+        # to in_process is recorded once (the move would otherwise stamp today first).
+        if status and status != petition.status and petition.status not in RECIPIENT_STATUSES:
+            petition = transition(petition, status, actor, note=note)
             changed["status"] = status
         field_values = {k: v for k, v in values.items() if getattr(petition, k) != v}
         if field_values and petition.status not in RECIPIENT_STATUSES:
@@ -355,6 +358,10 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict):
                 audit.record(petition.id, actor, "field", field=name, old=getattr(petition, name), new=value)
                 changed[name] = value.isoformat() if hasattr(value, "isoformat") else value
             petition = Petition.get_by_id(petition.id)
+        if status and status != petition.status:
+            petition = transition(petition, status, actor, note=note)
+            changed["status"] = status
+        if field_values:
             lead = petition.lead_petitioner
             mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead,
                          changed={k: v for k, v in changed.items() if k != "status"})

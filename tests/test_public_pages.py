@@ -83,3 +83,14 @@ async def test_output_is_escaped(web, make):
 async def test_unknown_pages_answer_404_page(web):
     reply = await web.get("/no/such/page")
     assert reply.code == 404 and "Not found" in reply.text
+
+
+@pytest.mark.gen_test
+async def test_huge_numeric_ids_and_nul_characters_get_4xx_not_500(web, make):
+    petition = make.petition()
+    assert (await web.get("/organisations/" + "9" * 30)).code == 404
+    assert (await web.get("/petitions/" + "9" * 30)).code == 404
+    reply = await web.post(f"/petitions/{petition.slug}/sign",
+                           {"full_name": "Nul\x00 Byte", "email": "nul@example.org", "accept_terms": "y"})
+    assert reply.code == 400 and "NUL character" in reply.text
+    assert (await web.get("/?q=a%00b")).code == 400

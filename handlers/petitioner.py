@@ -1,0 +1,114 @@
+"""The petitioner's area under /my: start a petition, edit the draft, submit, withdraw, close
+early, and follow each petition (status, dates, reference, response, history)."""
+import tornado.web
+
+from forms.petition import NoteForm, PetitionForm
+from handlers.accounts import PageHandler
+from models import petitioning
+from models.audit import history
+from models.errors import InvalidInput, NotFound
+from models.organisation import Organisation
+from models.pagination import paginate
+from models.petition import Petition, allowed_moves
+from models.response import response_for
+from models.user import Membership
+
+
+def _page_number(handler):
+    value = handler.get_argument("page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+class PetitionerHandler(PageHandler):
+    def own_petition(self, key):
+        """The signed-in user's own petition; 404 for anyone else's."""
+        self.require_user()
+        try:
+            petition = Petition.by_key(key)
+        except NotFound:
+            raise tornado.web.HTTPError(404)
+        self.require_roles(petition, {"petitioner"})
+        return petition
+
+    def organisations(self):
+        return Organisation.select().order_by(Organisation.name)
+
+
+class MyPetitionsHandler(PetitionerHandler):
+    def get(self):
+        user = self.require_user()
+        page = paginate(petitioning.my_petitions(user), _page_number(self), 20)
+        answers = {p.id: response_for(p) for p in page.items if p.status == "completed"}
+        memberships = (Membership.select(Membership, Organisation).join(Organisation)
+                       .where(Membership.user == user).order_by(Organisation.name))
+        self.render("my/petitions.html", page=page, answers=answers, memberships=list(memberships))
+
+
+class NewPetitionHandler(PetitionerHandler):
+    def get(self):
+        self.require_user()
+        form = PetitionForm(formdata=None).set_organisations(self.organisations())
+        preset = self.get_argument("organisation", "")
+        if preset:
+            form.organisation.data = preset
+        self.render("my/edit.html", form=form, petition=None)
+
+    def post(self):
+        user = self.require_user()
+        form = PetitionForm(self.form_data()).set_organisations(self.organisations())
+        try:
+            petition = petitioning.create_petition(user, form.values())
+        except InvalidInput as error:
+            form.add_domain_errors(error)
+            self.set_status(400)
+            return self.render("my/edit.html", form=form, petition=None)
+        self.redirect(f"/my/petitions/{petition.id}", status=303)
+
+
+class EditPetitionHandler(PetitionerHandler):
+    def get(self, key):
+        petition = self.own_petition(key)
+        form = PetitionForm(formdata=None, obj=petition).set_organisations(self.organisations())
+        form.organisation.data = str(petition.organisation_id)
+        form.closes_on.data = petition.closes_at.date().isoformat() if petition.closes_at else ""
+        self.render("my/edit.html", form=form, petition=petition)
+
+    def post(self, key):
+        petition = self.own_petition(key)
+        form = PetitionForm(self.form_data()).set_organisations(self.organisations())
+        try:
+            petitioning.edit_petition(petition, self.actor, form.values())
+        except InvalidInput as error:
+            form.add_domain_errors(error)
+            self.set_status(400)
+            return self.render("my/edit.html", form=form, petition=petition)
+        self.redirect(f"/my/petitions/{petition.id}", status=303)
+
+
+class MyPetitionHandler(PetitionerHandler):
+    def get(self, key):
+        petition = self.own_petition(key)
+        self.show(petition)
+
+    def show(self, petition, note_form=None, status=200, message=None):
+        self.set_status(status)
+        self.render("my/petition.html", petition=petition, response=response_for(petition),
+                    events=list(history(petition.id)), moves=allowed_moves(petition, self.actor),
+                    note_form=note_form or NoteForm(formdata=None), message=message)
+
+
+class MoveHandler(MyPetitionHandler):
+    """POST /my/petitions/{id}/(submit|withdraw|close): one button each, one domain function each."""
+
+    def post(self, key, action):
+        petition = self.own_petition(key)
+        form = NoteForm(self.form_data())
+        if action == "submit":
+            petitioning.submit(petition, self.actor)
+        elif action == "withdraw":
+            petitioning.withdraw(petition, self.actor, note=form.note.data)
+        elif action == "close":
+            petitioning.close_early(petition, self.actor)
+        else:
+            raise tornado.web.HTTPError(404)
+        self.redirect(f"/my/petitions/{petition.id}", status=303)
