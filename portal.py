@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import public, ui
+from handlers import api_osdi, api_wtp, public, ui
 from handlers.base import NotFoundHandler, log_request
 from models import config
 from models.db import bind, db, migrate
@@ -42,8 +42,24 @@ ROUTES = [
     # scheduled jobs admin page (issue 5)
 
     # We the People API (issue 6)
+    (r"/v1/docs", api_wtp.DocsHandler),
+    (r"/v1/petitions(?:\.json)?", api_wtp.PetitionsHandler),
+    (r"/v1/petitions/([^/]+?)/signatures(?:\.json)?", api_wtp.SignaturesHandler),
+    (r"/v1/petitions/([^/]+?)(?:\.json)?", api_wtp.PetitionHandler),
+    (r"/v1/responses(?:\.json)?", api_wtp.ResponsesHandler),
+    (r"/v1/responses/([^/]+?)(?:\.json)?", api_wtp.ResponseHandler),
+    (r"/v1/signatures(?:\.json)?", api_wtp.SignatureCreateHandler),
+    (r"/v1/validations(?:\.json)?", api_wtp.ValidationsHandler),
 
     # OSDI API (issue 6)
+    (r"/api/osdi/v1/?", api_osdi.EntryPointHandler),
+    (r"/api/osdi/v1/docs", api_osdi.DocsHandler),
+    (r"/api/osdi/v1/petitions/?", api_osdi.PetitionsHandler),
+    (r"/api/osdi/v1/petitions/([^/]+)/?", api_osdi.PetitionHandler),
+    (r"/api/osdi/v1/petitions/([^/]+)/signatures/?", api_osdi.SignaturesHandler),
+    (r"/api/osdi/v1/petitions/([^/]+)/signatures/([^/]+)/?", api_osdi.SignatureHandler),
+    (r"/api/osdi/v1/petitions/([^/]+)/record_signature_helper/?", api_osdi.RecordSignatureHandler),
+    (r"/api/osdi/v1/people/([^/]+)/?", api_osdi.PersonHandler),
 
 ]
 
