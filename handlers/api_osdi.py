@@ -56,7 +56,9 @@ class OsdiHandler(JsonHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Cache-Control", "max-age=0, private, must-revalidate")
 
-    def api_key(self, scope="read"):
+    def api_key(self, scope=None):
+        """The request's key. Any valid key may read: everything served is public on the site anyway;
+        the writes check their own scope (update, create) in the domain functions."""
         token = self.request.headers.get("OSDI-API-Token") or self.request.headers.get("api-key")
         key = apikey.authenticate(token) if token else None
         if key is None:
@@ -172,29 +174,35 @@ class OsdiHandler(JsonHandler):
                 "osdi:creator": {"href": creator_href}, "curies": curies()},
         }
 
-    def signatures_json(self, signatures):
+    def signatures_json(self, signatures, key, petition):
         ids = [s.id for s in signatures]
         identifiers = osdi.identifiers_of("signature", ids)
         origins = osdi.origins_of("signature", ids)
-        return [self.signature_json(s, identifiers.get(s.id, []), origins.get(s.id)) for s in signatures]
+        return [self.signature_json(s, key, petition, identifiers.get(s.id, []), origins.get(s.id))
+                for s in signatures]
 
-    def signature_json(self, signature, identifiers=None, origin=None):
+    def signature_json(self, signature, key, petition, identifiers=None, origin=None):
+        """A signature. Its comments go only to the petition's organisation (they are addressed to
+        it) and to the key that submitted it; other keys get the signature without them."""
         if identifiers is None:
             identifiers = osdi.identifiers_of("signature", [signature.id])[signature.id]
             origin = osdi.origins_of("signature", [signature.id]).get(signature.id)
         petition_href = f"{base()}/petitions/{signature.petition_id}"
         referrer = (origin.referrer if origin else None) or {"source": signature.source}
-        return {
+        result = {
             "identifiers": [osdi.native(signature.id)] + identifiers,
             "origin_system": (origin.origin_system if origin else None) or osdi.ORIGIN_SYSTEM,
             "created_date": dialects.iso(signature.created_at),
             "modified_date": dialects.iso(signature.confirmed_at or signature.created_at),
             "action_date": dialects.iso(signature.created_at),
-            "comments": signature.comment or "", "referrer_data": referrer,
+            "referrer_data": referrer,
             "_links": {"self": {"href": f"{petition_href}/signatures/{signature.id}"},
                        "osdi:petition": {"href": petition_href},
                        "osdi:person": {"href": f"{base()}/people/s{signature.id}"}, "curies": curies()},
         }
+        if key.organisation_id == petition.organisation_id or signature.api_key_id == key.id:
+            result["comments"] = signature.comment or ""
+        return result
 
     # ---- errors ----
     def _handle_request_exception(self, error):
@@ -231,7 +239,7 @@ class EntryPointHandler(OsdiHandler):
     resource = "osdi:aep"
 
     def get(self):
-        self.api_key("read")
+        self.api_key()
         b = base()
         self.write_hal({
             "motd": "Welcome to the petition portal's OSDI API. Petitions, signatures and the record "
@@ -249,32 +257,32 @@ class EntryPointHandler(OsdiHandler):
 
 class PetitionsHandler(OsdiHandler):
     def get(self):
-        key = self.api_key("read")
+        key = self.api_key()
         query = self.filtered(self.petitions_for(key),
                               {"modified": Petition.updated_at, "created": Petition.created_at})
         query = query.order_by(Petition.created_at.desc(), Petition.id.desc())
         self.collection("osdi:petitions", "/petitions", query, self.petitions_json)
 
     def post(self):
-        key = self.api_key(scope=None)
+        key = self.api_key()
         petition, _created = osdi.save_petition(key, self.body())
         self.write_hal(self.petition_json(petition))
 
 
 class PetitionHandler(OsdiHandler):
     def get(self, petition_id):
-        key = self.api_key("read")
+        key = self.api_key()
         self.write_hal(self.petition_json(self.petition(key, petition_id)))
 
     def put(self, petition_id):
-        key = self.api_key(scope=None)
+        key = self.api_key()
         petition = self.petition(key, petition_id)
         data = self.body()
         petition, _ = osdi.save_petition(key, data, petition)
         self.write_hal(self.petition_json(petition))
 
     def delete(self, petition_id):
-        self.api_key(scope=None)
+        self.api_key()
         raise OsdiError(403, "DELETE_NOT_ALLOWED", "Deleting petitions is not allowed through the API.")
 
 
@@ -282,28 +290,29 @@ class SignaturesHandler(OsdiHandler):
     resource = "osdi:signature"
 
     def get(self, petition_id):
-        key = self.api_key("read")
+        key = self.api_key()
         petition = self.petition(key, petition_id)
         query = self.filtered(dialects.public_signatures(petition),
                               {"modified": Signature.confirmed_at, "created": Signature.created_at})
-        self.collection("osdi:signatures", f"/petitions/{petition.id}/signatures", query, self.signatures_json)
+        self.collection("osdi:signatures", f"/petitions/{petition.id}/signatures", query,
+                        lambda items: self.signatures_json(items, key, petition))
 
 
 class SignatureHandler(OsdiHandler):
     resource = "osdi:signature"
 
     def get(self, petition_id, signature_id):
-        key = self.api_key("read")
+        key = self.api_key()
         petition = self.petition(key, petition_id)
         signature = None
         if signature_id.isdigit() and len(signature_id) < 12:
             signature = dialects.public_signatures(petition).where(Signature.id == int(signature_id)).first()
         if signature is None:
             raise OsdiError(404, "NOT_FOUND", f"There is no confirmed signature {signature_id[:40]!r} on this petition.")
-        self.write_hal(self.signature_json(signature))
+        self.write_hal(self.signature_json(signature, key, petition))
 
     def delete(self, petition_id, signature_id):
-        self.api_key(scope=None)
+        self.api_key()
         raise OsdiError(403, "DELETE_NOT_ALLOWED", "Deleting signatures is not allowed through the API.")
 
 
@@ -311,10 +320,14 @@ class RecordSignatureHandler(OsdiHandler):
     resource = "osdi:signature"
 
     def post(self, petition_id):
-        key = self.api_key(scope=None)
+        key = self.api_key()
         petition = self.petition(key, petition_id)
         result = osdi.record_signature(key, petition, self.body())
-        self.write_hal(self.signature_json(result.signature))
+        if not result.created and result.signature.api_key_id != key.id:
+            # The address had signed through another channel: say only that the request was
+            # accepted (OSDI's minimal answer), not when or what that signer wrote.
+            return self.write_hal({})
+        self.write_hal(self.signature_json(result.signature, key, petition))
 
 
 class PersonHandler(OsdiHandler):
@@ -323,7 +336,7 @@ class PersonHandler(OsdiHandler):
     resource = "osdi:person"
 
     def get(self, person_id):
-        key = self.api_key("read")
+        key = self.api_key()
         kind, number = person_id[:1], person_id[1:]
         if kind not in ("s", "u") or not number.isdigit() or len(number) > 11:
             raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id[:40]!r}.")

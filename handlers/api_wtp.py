@@ -55,12 +55,12 @@ class WtpHandler(JsonHandler):
     anchor = "petitions"  # documentation anchor for moreInfo
 
     # ---- keys ----
-    def api_key(self, scope="read", required=True):
-        token = self.get_query_argument("api_key", None)
+    def api_key(self, scope=None, token=None):
+        """The request's key (401 with code 85 without a valid one). Any valid key may read: what is
+        served is public on the site anyway; writing checks the create scope."""
+        token = token or self.get_query_argument("api_key", None)
         key = apikey.authenticate(token) if token else None
         if key is None:
-            if not required:
-                return None
             raise WtpError(401, "85", "401 Unauthorized : Invalid key.", "The key provided is not valid.",
                            f"{self.anchor}-error-401")
         if scope and not key.has_scope(scope):
@@ -206,7 +206,7 @@ def response_json(response):
 
 class PetitionsHandler(WtpHandler):
     def get(self):
-        self.api_key("read")
+        self.api_key()
         if self.mock():
             return self.write_mock("petitions")
         query = dialects.visible_petitions()
@@ -267,7 +267,7 @@ class PetitionHandler(WtpHandler):
     anchor = "petitions-retrieve"
 
     def get(self, key):
-        self.api_key("read")
+        self.api_key()
         if self.mock():
             return self.write_mock("petition")
         petition = self.find(key)
@@ -287,7 +287,7 @@ class SignaturesHandler(PetitionHandler):
     anchor = "petitions-signatures"
 
     def get(self, key):
-        self.api_key("read")
+        self.api_key()
         if self.mock():
             return self.write_mock("signatures")
         petition = self.find(key)
@@ -308,7 +308,7 @@ class ResponsesHandler(WtpHandler):
     anchor = "responses"
 
     def get(self):
-        self.api_key("read")
+        self.api_key()
         if self.mock():
             return self.write_mock("responses")
         from models.response import Response, ResponsePetition
@@ -340,7 +340,7 @@ class ResponseHandler(WtpHandler):
     anchor = "responses-retrieve"
 
     def get(self, response_id):
-        self.api_key("read")
+        self.api_key()
         if self.mock():
             return self.write_mock("response")
         try:
@@ -361,12 +361,9 @@ class SignatureCreateHandler(WtpHandler):
 
     def post(self):
         body = self.body()
-        if self.get_query_argument("api_key", None) is None:
-            for name in ("api_key", "signature_source_api_key"):
-                if isinstance(body.get(name), str):
-                    self.request.query_arguments["api_key"] = [body[name].encode()]
-                    break
-        key = self.api_key(scope=None)
+        # The seed passes the key as ?api_key=; its error message also names signature_source_api_key.
+        key = self.api_key(scope=None, token=self.text(body, "api_key") or self.text(body, "signature_source_api_key")
+                           if self.get_query_argument("api_key", None) is None else None)
         missing = [name for name in REQUIRED if not self.text(body, name)]
         if missing:
             fields = "signature_source_api_key, " + ", ".join(REQUIRED)

@@ -193,9 +193,9 @@ def submissions_confirmed(api_key, petition_key=None):
     query = (Signature.select().where((Signature.api_key == api_key) & Signature.confirmed_at.is_null(False))
              .order_by(Signature.confirmed_at, Signature.id))
     if petition_key is not None and str(petition_key).strip():
-        key = str(petition_key).strip()
-        petition = Petition.select(Petition.id).where(
-            (Petition.slug == key[:100]) | ((Petition.id == int(key)) if key.isdigit() and len(key) < 12
-                                            else pw.SQL("1 = 0"))).first()
-        query = query.where(Signature.petition == (petition.id if petition else -1))
+        try:
+            petition_id = Petition.by_key(petition_key).id
+        except NotFound:
+            petition_id = -1
+        query = query.where(Signature.petition == petition_id)
     return query

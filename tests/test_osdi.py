@@ -6,6 +6,7 @@ from urllib.parse import quote
 import pytest
 
 from models import clock
+from models.apikey import authenticate, revoke
 from models.audit import AuditEvent
 from models.mail import OutboxMessage
 from models.osdi import OsdiIdentifier
@@ -60,7 +61,10 @@ async def test_entry_point_and_key_headers(web, make):
     assert (await get(web, "", secret)).code == 200
     assert_error(await web.get(BASE + "/"), 401)
     assert_error(await get(web, "/", "pp_bad"), 401)
-    assert_error(await get(web, "/petitions", token(make, scopes=("create",))), 403)
+    create_only = token(make, scopes=("create",))
+    assert (await get(web, "/petitions", create_only)).code == 200  # any valid key may read
+    revoke(authenticate(create_only))
+    assert_error(await get(web, "/petitions", create_only), 401)
     assert (await web.get(BASE + "/docs")).code == 200
 
 
@@ -269,6 +273,9 @@ async def test_record_signature_helper_and_signature_resources(web, make):
     assert links["osdi:petition"]["href"].endswith(f"/petitions/{petition.id}")
     one = await get(web, links["self"]["href"].split(BASE, 1)[1], writer)
     assert one.code == 200 and one.json()["identifiers"] == body["identifiers"]
+    assert item["comments"] == "Please do it"  # the petition's organisation reads what was written to it
+    outsider = (await get(web, f"/petitions/{petition.id}/signatures", token(make))).json()
+    assert "comments" not in outsider["_embedded"]["osdi:signatures"][0]
     person = await get(web, links["osdi:person"]["href"].split(BASE, 1)[1], writer)
     assert person.code == 200 and "given_name" not in person.json() and "Lee" not in person.text
     assert_error(await get(web, f"/petitions/{petition.id}/signatures/99999", writer), 404)
@@ -278,6 +285,11 @@ async def test_record_signature_helper_and_signature_resources(web, make):
                             signer(**{"given_name": "Annie"}), osdi_headers(writer))
     assert again.code == 200 and again.json()["identifiers"][0] == f"portal:{signature.id}"
     assert Signature.select().count() == 1
+    # Another key sending an address that had signed answers only "accepted": no id, time or comment.
+    stranger = token(make, scopes=("create",))
+    other = await post_json(web, BASE + f"/petitions/{petition.id}/record_signature_helper", signer(),
+                            osdi_headers(stranger))
+    assert other.code == 200 and other.json() == {} and Signature.select().count() == 1
     deleted = await web.fetch(BASE + links["self"]["href"].split(BASE, 1)[1], method="DELETE",
                               headers=osdi_headers(writer))
     assert_error(deleted, 403)

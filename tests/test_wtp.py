@@ -7,6 +7,7 @@ import pytest
 
 from handlers.api_wtp import examples
 from models import clock
+from models.apikey import authenticate, revoke
 from models.signature import Signature
 from tests.support_dialects import answer, token
 
@@ -70,15 +71,18 @@ async def test_petitions_list_envelope_fields_and_only_public_ones(web, make):
 
 
 @pytest.mark.gen_test
-async def test_reading_needs_a_valid_key_with_read_scope(web, make):
+async def test_every_endpoint_needs_a_valid_key_and_any_valid_key_may_read(web, make):
     make.petition()
     for path in ("/v1/petitions", "/v1/petitions/1", "/v1/petitions/1/signatures", "/v1/responses",
                  "/v1/responses/1", "/v1/validations"):
         assert_error(await web.get(path), 401, "85")
-        assert_error(await web.get(path + "?api_key=pp_nope"), 401, "85")
+        info = assert_error(await web.get(path + "?api_key=pp_nope"), 401, "85")
+        assert info["userMessage"] == "The key provided is not valid."
     create_only = token(make, scopes=("create",))
-    info = assert_error(await get(web, "/v1/petitions", create_only), 403)
-    assert "read" in info["developerMessage"]
+    assert (await get(web, "/v1/petitions", create_only)).code == 200
+    revoke(authenticate(create_only))
+    assert_error(await get(web, "/v1/petitions", create_only), 401, "85")
+    assert_error(await web.post(f"/v1/signatures?api_key={create_only}", {}, xsrf=False), 401, "85")
 
 
 @pytest.mark.gen_test
@@ -267,6 +271,9 @@ async def test_post_signature_json_and_form_and_every_error(web, make):
     again = await web.post(f"/v1/signatures?api_key={writer}", {**good, "email": "jane@example.org"}, xsrf=False)
     assert again.code == 200 and again.text == form.text
     assert Signature.select().count() == 2
+    in_body = await web.post("/v1/signatures", {**good, "email": "body.key@example.org",
+                                                "signature_source_api_key": writer}, xsrf=False)
+    assert in_body.code == 200 and Signature.select().count() == 3
     missing = await web.post(f"/v1/signatures?api_key={writer}", {"petition_id": str(petition.id)}, xsrf=False)
     info = assert_error(missing, 400, "75")
     assert "email" in info["developerMessage"] and "first_name" in info["userMessage"]
@@ -288,7 +295,10 @@ async def test_post_signature_json_and_form_and_every_error(web, make):
     broken = await web.fetch(f"/v1/signatures?api_key={writer}", method="POST", body="{nope",
                              headers={"Content-Type": "application/json"})
     assert_error(broken, 400)
-    assert Signature.select().count() == 2
+    xml = await web.fetch(f"/v1/signatures?api_key={writer}", method="POST", body="<d/>",
+                          headers={"Content-Type": "application/xml"})
+    assert_error(xml, 415)
+    assert Signature.select().count() == 3
 
 
 @pytest.mark.gen_test
