@@ -43,13 +43,14 @@ ROUTES = [
 
     # We the People API (issue 6)
     (r"/v1/docs", api_wtp.DocsHandler),
-    (r"/v1/petitions(?:\.json)?", api_wtp.PetitionsHandler),
+    (r"/v1/petitions(?:\.json)?/?", api_wtp.PetitionsHandler),
     (r"/v1/petitions/([^/]+?)/signatures(?:\.json)?", api_wtp.SignaturesHandler),
     (r"/v1/petitions/([^/]+?)(?:\.json)?", api_wtp.PetitionHandler),
-    (r"/v1/responses(?:\.json)?", api_wtp.ResponsesHandler),
+    (r"/v1/responses(?:\.json)?/?", api_wtp.ResponsesHandler),
     (r"/v1/responses/([^/]+?)(?:\.json)?", api_wtp.ResponseHandler),
-    (r"/v1/signatures(?:\.json)?", api_wtp.SignatureCreateHandler),
-    (r"/v1/validations(?:\.json)?", api_wtp.ValidationsHandler),
+    (r"/v1/signatures(?:\.json)?/?", api_wtp.SignatureCreateHandler),
+    (r"/v1/validations(?:\.json)?/?", api_wtp.ValidationsHandler),
+    (r"/v1/.*", api_wtp.UnknownHandler),
 
     # OSDI API (issue 6)
     (r"/api/osdi/v1/?", api_osdi.EntryPointHandler),
@@ -60,6 +61,7 @@ ROUTES = [
     (r"/api/osdi/v1/petitions/([^/]+)/signatures/([^/]+)/?", api_osdi.SignatureHandler),
     (r"/api/osdi/v1/petitions/([^/]+)/record_signature_helper/?", api_osdi.RecordSignatureHandler),
     (r"/api/osdi/v1/people/([^/]+)/?", api_osdi.PersonHandler),
+    (r"/api/osdi/v1/.*", api_osdi.UnknownHandler),
 
 ]
 

@@ -361,3 +361,13 @@ class PersonHandler(OsdiHandler):
 class DocsHandler(BaseHandler):
     def get(self):
         self.render("apidocs_osdi.html", max_page_size=MAX_PAGE_SIZE, per_page=DEFAULT_PER_PAGE)
+
+
+class UnknownHandler(OsdiHandler):
+    """Any other address under /api/osdi/v1/: an OSDI 404, never the HTML error page."""
+
+    resource = "osdi:aep"
+
+    def prepare(self):
+        super().prepare()
+        raise OsdiError(404, "NOT_FOUND", f"There is no resource at {self.request.path[:80]}; start at {PREFIX}/.")

@@ -442,3 +442,12 @@ class ValidationsHandler(WtpHandler):
 class DocsHandler(BaseHandler):
     def get(self):
         self.render("apidocs_wtp.html", examples=examples(), statuses=STATUS_OF, json=json)
+
+
+class UnknownHandler(WtpHandler):
+    """Any other address under /v1/: a 404 in the envelope, never the HTML error page."""
+
+    def prepare(self):
+        super().prepare()
+        raise WtpError(404, "", f"404 Not Found : There is no resource at {self.request.path[:80]}.",
+                       "The resource that you requested does not exist.")

@@ -335,3 +335,10 @@ async def test_signatures_paging_and_shown_names_on_people(web, make):
     assert later["total_records"] == 1
     person = (await get(web, f"/people/s{shown.id}", secret)).json()
     assert (person["given_name"], person["family_name"]) == ("Zoë", "van Dijk")
+
+
+@pytest.mark.gen_test
+async def test_unknown_addresses_and_methods_answer_osdi_errors(web, make):
+    secret = token(make)
+    assert_error(await get(web, "/events", secret), 404)
+    assert_error(await web.fetch(BASE + "/", method="DELETE", headers=osdi_headers(secret)), 405)

@@ -339,3 +339,11 @@ async def test_mock_answers_with_the_documented_examples(web, make):
         assert reply.code == 200 and reply.json() == docs[name], path
     page = await web.get("/v1/docs")
     assert page.code == 200 and "GET /v1/petitions" in page.text and "Ł. S." in page.text
+
+
+@pytest.mark.gen_test
+async def test_unknown_addresses_and_methods_answer_in_the_envelope(web, make):
+    secret = token(make)
+    assert_error(await get(web, "/v1/nothing/here", secret), 404)
+    assert_error(await web.fetch(f"/v1/petitions?api_key={secret}", method="PUT", body="{}"), 405)
+    assert (await get(web, "/v1/petitions/", secret)).code == 200
