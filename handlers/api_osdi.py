@@ -14,7 +14,7 @@ import tornado.web
 
 from handlers.base import BaseHandler, JsonHandler
 from models import apikey, clock, config, dialects, osdi
-from models.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from models.errors import DomainError, InvalidInput, NotFound
 from models.pagination import paginate
 from models.petition import Petition
 from models.sanitize import plain_text
@@ -56,15 +56,13 @@ class OsdiHandler(JsonHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Cache-Control", "max-age=0, private, must-revalidate")
 
-    def api_key(self, scope=None):
+    def api_key(self):
         """The request's key. Any valid key may read: everything served is public on the site anyway;
         the writes check their own scope (update, create) in the domain functions."""
         token = self.request.headers.get("OSDI-API-Token") or self.request.headers.get("api-key")
         key = apikey.authenticate(token) if token else None
         if key is None:
             raise OsdiError(401, "UNAUTHORIZED", "Send a valid API key in the OSDI-API-Token (or api-key) header.")
-        if scope and not key.has_scope(scope):
-            raise OsdiError(403, "FORBIDDEN", f"This key does not have the {scope} scope.")
         return key
 
     def petitions_for(self, key):

@@ -1,8 +1,8 @@
 """We the People's API (/v1/): a thin adapter over models/dialects.py and signature.submit().
 
-Every answer, errors included, is wrapped in the seed's metadata envelope. Reads need a key with
-the read scope; POST /v1/signatures needs the create scope; /v1/validations shows a key only the
-signatures it submitted itself. Status mapping: live -> "open"; to_process, in_process ->
+Every answer, errors included, is wrapped in the seed's metadata envelope. Any valid key may read
+(everything served is public on the site); POST /v1/signatures needs the create scope;
+/v1/validations shows a key only the signatures it submitted itself. Status mapping: live -> "open"; to_process, in_process ->
 "pending response"; completed -> "responded"; rejected, withdrawn -> "closed".
 """
 import json
@@ -12,11 +12,11 @@ import tornado.web
 
 from handlers.base import BaseHandler, JsonHandler
 from models import apikey, config, dialects
-from models.errors import DomainError, InvalidInput, NotAllowed, NotFound, NotSignable
+from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.organisation import Organisation
 from models.petition import Petition
 from models.sanitize import plain_text
-from models.signature import submit
+from models.signature import Signature, submit
 
 EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "templates" / "apidocs_wtp_examples.json"
 MAX_LIMIT = 1000
@@ -55,7 +55,7 @@ class WtpHandler(JsonHandler):
     anchor = "petitions"  # documentation anchor for moreInfo
 
     # ---- keys ----
-    def api_key(self, scope=None, token=None):
+    def api_key(self, token=None):
         """The request's key (401 with code 85 without a valid one). Any valid key may read: what is
         served is public on the site anyway; writing checks the create scope."""
         token = token or self.get_query_argument("api_key", None)
@@ -63,10 +63,6 @@ class WtpHandler(JsonHandler):
         if key is None:
             raise WtpError(401, "85", "401 Unauthorized : Invalid key.", "The key provided is not valid.",
                            f"{self.anchor}-error-401")
-        if scope and not key.has_scope(scope):
-            raise WtpError(403, "", f"403 Forbidden : This key does not have the {scope} scope.",
-                           f"The key provided may not be used for this ({scope} scope needed).",
-                           f"{self.anchor}-error-403")
         return key
 
     # ---- arguments ----
@@ -294,8 +290,6 @@ class SignaturesHandler(PetitionHandler):
         query = dialects.place_filter(dialects.public_signatures(petition), city=self.text_arg("city"),
                                       state=self.text_arg("state"), postal_code=self.text_arg("zipcode"),
                                       country=self.text_arg("country"))
-        from models.signature import Signature
-
         query = dialects.created_filter(query, Signature.created_at, before=self.time_arg("createdBefore"),
                                         after=self.time_arg("createdAfter"), at=self.time_arg("createdAt"))
         limit, offset = self.paging()
@@ -352,7 +346,6 @@ class ResponseHandler(WtpHandler):
 
 
 REQUIRED = ("petition_id", "email", "first_name", "last_name")
-OPTIONAL = ("zip", "city", "state", "country")
 
 
 class SignatureCreateHandler(WtpHandler):
@@ -362,8 +355,8 @@ class SignatureCreateHandler(WtpHandler):
     def post(self):
         body = self.body()
         # The seed passes the key as ?api_key=; its error message also names signature_source_api_key.
-        key = self.api_key(scope=None, token=self.text(body, "api_key") or self.text(body, "signature_source_api_key")
-                           if self.get_query_argument("api_key", None) is None else None)
+        key = self.api_key(token=self.get_query_argument("api_key", None) or self.text(body, "api_key")
+                           or self.text(body, "signature_source_api_key"))
         missing = [name for name in REQUIRED if not self.text(body, name)]
         if missing:
             fields = "signature_source_api_key, " + ", ".join(REQUIRED)
@@ -428,7 +421,7 @@ class ValidationsHandler(WtpHandler):
     anchor = "validations-index"
 
     def get(self):
-        key = self.api_key(scope=None)
+        key = self.api_key()
         if self.mock():
             return self.write_mock("validations")
         limit, offset = self.paging()

@@ -9,7 +9,6 @@ from models import clock
 from models.apikey import authenticate, revoke
 from models.audit import AuditEvent
 from models.mail import OutboxMessage
-from models.osdi import OsdiIdentifier
 from models.petition import Petition
 from models.signature import Signature
 from tests.support_dialects import osdi_headers, post_json, token
