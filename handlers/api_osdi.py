@@ -202,6 +202,17 @@ class OsdiHandler(JsonHandler):
             result["comments"] = signature.comment or ""
         return result
 
+    def record_signature(self, petition_id):
+        """The record signature helper (also reached by POSTing to a petition's signatures)."""
+        key = self.api_key()
+        petition = self.petition(key, petition_id)
+        result = osdi.record_signature(key, petition, self.body())
+        if not result.created and result.signature.api_key_id != key.id:
+            # The address had signed through another channel: say only that the request was
+            # accepted (OSDI's minimal answer), not when or what that signer wrote.
+            return self.write_hal({})
+        self.write_hal(self.signature_json(result.signature, key, petition))
+
     # ---- errors ----
     def _handle_request_exception(self, error):
         if isinstance(error, DomainError):
@@ -287,6 +298,10 @@ class PetitionHandler(OsdiHandler):
 class SignaturesHandler(OsdiHandler):
     resource = "osdi:signature"
 
+    def post(self, petition_id):
+        """Action Network records signatures by POSTing the helper's body to the collection."""
+        self.record_signature(petition_id)
+
     def get(self, petition_id):
         key = self.api_key()
         petition = self.petition(key, petition_id)
@@ -318,14 +333,7 @@ class RecordSignatureHandler(OsdiHandler):
     resource = "osdi:signature"
 
     def post(self, petition_id):
-        key = self.api_key()
-        petition = self.petition(key, petition_id)
-        result = osdi.record_signature(key, petition, self.body())
-        if not result.created and result.signature.api_key_id != key.id:
-            # The address had signed through another channel: say only that the request was
-            # accepted (OSDI's minimal answer), not when or what that signer wrote.
-            return self.write_hal({})
-        self.write_hal(self.signature_json(result.signature, key, petition))
+        self.record_signature(petition_id)
 
 
 class PersonHandler(OsdiHandler):

@@ -289,6 +289,16 @@ async def test_record_signature_helper_and_signature_resources(web, make):
     other = await post_json(web, BASE + f"/petitions/{petition.id}/record_signature_helper", signer(),
                             osdi_headers(stranger))
     assert other.code == 200 and other.json() == {} and Signature.select().count() == 1
+    # Action Network's way: the same body POSTed to the petition's signatures collection.
+    clash = await post_json(web, BASE + f"/petitions/{petition.id}/signatures", signer("bo@example.org"),
+                            osdi_headers(writer))
+    assert clash.code == 400 and "crm:77" in clash.json()["error"]  # a foreign id names one signature only
+    assert Signature.select().count() == 1  # nothing half-written
+    assert OutboxMessage.select().where(OutboxMessage.kind == "confirm_signature").count() == 1
+    collection = await post_json(web, BASE + f"/petitions/{petition.id}/signatures",
+                                 {**signer("bo@example.org"), "identifiers": ["crm:78"]}, osdi_headers(writer))
+    assert collection.code == 200 and Signature.select().count() == 2
+    assert Signature.get(Signature.email == "bo@example.org").source == "osdi"
     deleted = await web.fetch(BASE + links["self"]["href"].split(BASE, 1)[1], method="DELETE",
                               headers=osdi_headers(writer))
     assert_error(deleted, 403)
