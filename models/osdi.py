@@ -67,22 +67,24 @@ def native(object_id):
     return f"{NATIVE_SYSTEM}:{object_id}"
 
 
-def parse_identifiers(values, field="identifiers"):
-    """The foreign identifiers in a request ("system:id" strings); our own "portal:" ones are skipped."""
-    if values is None:
-        return []
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+def parse_identifiers(values, field="identifiers", native_too=False):
+    """The foreign identifiers in a request ("system:id" strings), without our own "portal:" ones;
+    with native_too, also the ids those name: (foreign, [ids])."""
+    foreign, native_ids = [], []
+    if values is not None and (not isinstance(values, list) or not all(isinstance(v, str) for v in values)):
         raise InvalidInput({field: 'Give identifiers as a list of strings like "my_system:123".'})
-    found = []
-    for value in values:
+    for value in values or []:
         value = value.strip()
         system, colon, local = value.partition(":")
         if not colon or not system.strip() or not local.strip() or len(value) > 255:
             raise InvalidInput({field: f'{value[:60]!r} is not an identifier; use "system_name:id" '
                                        f"(at most 255 characters)."})
-        if system != NATIVE_SYSTEM and value not in found:
-            found.append(value)
-    return found
+        if system == NATIVE_SYSTEM:
+            if local.isdigit() and len(local) < 12:
+                native_ids.append(int(local))
+        elif value not in foreign:
+            foreign.append(value)
+    return (foreign, native_ids) if native_too else foreign
 
 
 def identifiers_of(kind, object_ids):
@@ -111,9 +113,14 @@ def add_identifiers(kind, scope_id, object_id, identifiers):
         owner = find_by_identifiers(kind, scope_id, [identifier])
         if owner == object_id:
             continue
-        if owner is not None:
-            raise InvalidInput({"identifiers": f"{identifier!r} already identifies another {kind}."})
-        OsdiIdentifier.create(kind=kind, scope_id=scope_id, object_id=object_id, identifier=identifier)
+        if owner is None:
+            try:
+                with db.atomic():
+                    OsdiIdentifier.create(kind=kind, scope_id=scope_id, object_id=object_id, identifier=identifier)
+                continue
+            except pw.IntegrityError:  # a concurrent request took it between our look-up and insert
+                pass
+        raise InvalidInput({"identifiers": f"{identifier!r} already identifies another {kind}."})
 
 
 def origins_of(kind, object_ids):
@@ -189,16 +196,19 @@ def save_petition(key, data, petition=None):
     if key.is_test:
         raise NotAllowed("Test keys never write.")
     organisation_id = key.organisation_id
-    if petition is None and organisation_id is not None:
-        identifiers = parse_identifiers(data.get("identifiers"))
-        found = find_by_identifiers("petition", organisation_id, identifiers)
-        if found is not None:
-            petition = Petition.get_or_none(Petition.id == found)
-    target_org = petition.organisation_id if petition is not None else organisation_id
-    if not key.can_update(target_org):
+    if not key.can_update(petition.organisation_id if petition is not None else organisation_id):
         raise NotAllowed("Creating and changing petitions needs a key with the update scope of the "
                          "petition's organisation.")
-    identifiers = parse_identifiers(data.get("identifiers"))
+    identifiers, native_ids = parse_identifiers(data.get("identifiers"), native_too=True)
+    if petition is None:
+        # De-duplication: a POST naming a petition of this organisation (by a foreign identifier or
+        # our own "portal:<id>") updates it instead of creating another.
+        found = find_by_identifiers("petition", organisation_id, identifiers)
+        if found is None and native_ids:
+            mine = Petition.get_or_none((Petition.id.in_(native_ids)) & (Petition.organisation == organisation_id))
+            found = mine.id if mine else None
+        if found is not None:
+            petition = Petition.get_by_id(found)
     origin = _origin_text(data)
     with db.atomic():
         if petition is None:
@@ -256,6 +266,10 @@ def record_signature(key, petition, data):
     Returns signature.submit()'s result. The confirmation mail is always sent (it is what makes a
     signature count), so triggers.autoresponse cannot switch it off; add_tags is accepted and ignored.
     """
+    if key.is_test:
+        raise NotAllowed("Test keys never write.")
+    if not key.has_scope("create"):
+        raise NotAllowed("Recording signatures needs a key with the create scope.")
     if not isinstance(data, dict):
         raise InvalidInput({"body": "Send the signature as a JSON object."})
     person = data.get("person")
@@ -281,10 +295,6 @@ def record_signature(key, petition, data):
     identifiers = parse_identifiers(data.get("identifiers"))
     origin = _origin_text(data)
     show_name = person.get("portal:show_name", data.get("portal:show_name", False)) is True
-    if key.is_test:
-        raise NotAllowed("Test keys never write.")
-    if not key.has_scope("create"):
-        raise NotAllowed("Recording signatures needs a key with the create scope.")
     region = address.get("region") if isinstance(address, dict) else None
     with db.atomic():
         result = submit(petition, full_name=full_name, email=_text(email.get("address"), "person.email_addresses"),

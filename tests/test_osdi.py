@@ -194,6 +194,10 @@ async def test_post_creates_for_the_keys_organisation_and_deduplicates_on_identi
     assert body["summary"] == "Short summary" and body["title"] == "Short summary"
     assert body["total_signatures"] == 0 and body["target"] == [{"name": org.name}]
     assert not body["created_date"].startswith("2000")
+    # Our own identifier de-duplicates too.
+    native = await post_json(web, BASE + "/petitions", {"identifiers": [f"portal:{petition.id}"], "title": "By id"},
+                             osdi_headers(writer))
+    assert native.code == 200 and Petition.select().count() == 1 and Petition.get().title == "By id"
     # Another organisation may use the same foreign identifier for its own petition.
     org2 = make.organisation()
     other = token(make, scopes=("update",), organisation=org2)
