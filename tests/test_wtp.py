@@ -241,6 +241,9 @@ async def test_responses_list_one_and_several_petitions(web, make):
     assert first["petitions"][0]["relative_url"] == f"/petitions/{a.slug}"
     asc = await get(web, "/v1/responses.json", secret, sortBy="age", sortOrder="asc", limit="1")
     assert [r["id"] for r in asc.json()["results"]] == [both.id]
+    second = await get(web, "/v1/responses", secret, sortOrder="asc", limit="1", offset="1")
+    assert [r["id"] for r in second.json()["results"]] == [single.id]
+    assert second.json()["metadata"]["resultset"] == {"count": 2, "limit": 1, "offset": 1}
     assert (await get(web, "/v1/responses", secret, limit="500")).json()["metadata"]["resultset"]["limit"] == 50
     by_petition = await get(web, "/v1/responses", secret, petitionId=str(c.id))
     assert [r["id"] for r in by_petition.json()["results"]] == [single.id]
@@ -274,6 +277,9 @@ async def test_post_signature_json_and_form_and_every_error(web, make):
     in_body = await web.post("/v1/signatures", {**good, "email": "body.key@example.org",
                                                 "signature_source_api_key": writer}, xsrf=False)
     assert in_body.code == 200 and Signature.select().count() == 3
+    nested = await web.fetch(f"/v1/signatures?api_key={writer}", method="POST", headers={"Content-Type": "application/json"},
+                             body=json.dumps({"d": {**good, "email": "nested@example.org"}}))
+    assert nested.code == 200 and Signature.select().count() == 4
     missing = await web.post(f"/v1/signatures?api_key={writer}", {"petition_id": str(petition.id)}, xsrf=False)
     info = assert_error(missing, 400, "75")
     assert "email" in info["developerMessage"] and "first_name" in info["userMessage"]
@@ -298,7 +304,7 @@ async def test_post_signature_json_and_form_and_every_error(web, make):
     xml = await web.fetch(f"/v1/signatures?api_key={writer}", method="POST", body="<d/>",
                           headers={"Content-Type": "application/xml"})
     assert_error(xml, 415)
-    assert Signature.select().count() == 3
+    assert Signature.select().count() == 4
 
 
 @pytest.mark.gen_test
