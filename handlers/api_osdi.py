@@ -225,21 +225,24 @@ class OsdiHandler(JsonHandler):
             return
         super()._handle_request_exception(error)
 
-    def write_error(self, status_code, **kwargs):
-        exc_info = kwargs.get("exc_info")
-        error = exc_info[1] if exc_info else None
+    def error_body(self, status_code, message, error):
         if isinstance(error, OsdiError):
             code, message, properties = error.code, error.description, error.properties
         else:
-            code, message, properties = (ERROR_CODES.get(status_code, "ERROR"),
-                                         self.error_message(status_code, exc_info), [])
+            code, properties = ERROR_CODES.get(status_code, "ERROR"), []
         description = {"error_code": code, "description": message}
         if properties:
             description["properties"] = properties
-        body = {"error": message, "osdi:error": {
+        # Action Network's {"error": ...} beside OSDI's osdi:error, so clients of either find the message.
+        return {"error": message, "osdi:error": {
             "request_type": "atomic", "response_code": status_code,
             "resource_status": [{"resource": self.resource, "response_code": status_code,
                                  "error_descriptions": [description]}]}}
+
+    def write_error(self, status_code, **kwargs):
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        body = self.error_body(status_code, self.error_message(status_code, exc_info), error)
         self.set_header("Content-Type", "application/hal+json; charset=UTF-8")
         self.finish(json.dumps(body, ensure_ascii=False))
 

@@ -130,21 +130,17 @@ class WtpHandler(JsonHandler):
         return WtpError(error.status, "", f"{error.status} : {error.message}", error.message,
                         f"{self.anchor}-error-{error.status}")
 
-    def write_error(self, status_code, **kwargs):
-        exc_info = kwargs.get("exc_info")
-        error = exc_info[1] if exc_info else None
+    def error_body(self, status_code, message, error):
         if isinstance(error, WtpError):
             code, developer, user, anchor = error.code, error.developer, error.user, error.anchor
         else:
-            message = self.error_message(status_code, exc_info)
             code, developer, user, anchor = "", f"{status_code} : {message}", message, ""
         more = f"See the documentation: {config.current().base_url}/v1/docs" + (f"#{anchor}" if anchor else "")
         # As in the seed's error examples: status as a string; "developerMessage:" (sic) too, so
         # that clients written against either spelling find the message.
-        info = {"status": str(status_code), "developerMessage": developer, "developerMessage:": developer,
-                "userMessage": user, "errorCode": code, "moreInfo": more}
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps({"metadata": {"responseInfo": info}}, ensure_ascii=False))
+        return {"metadata": {"responseInfo": {
+            "status": str(status_code), "developerMessage": developer, "developerMessage:": developer,
+            "userMessage": user, "errorCode": code, "moreInfo": more}}}
 
 
 # ---- serialisers ----------------------------------------------------------------------------------
