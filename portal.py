@@ -13,8 +13,8 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import accounts, admin, moderation, petitioner, public, ui
-from handlers import responses, workspace
+from handlers import accounts, admin, admin_jobs, api_osdi, api_wtp, moderation, petitioner, public, responses, ui
+from handlers import workspace
 from handlers.base import NotFoundHandler, log_request
 from models import config
 from models.db import bind, db, migrate
@@ -79,13 +79,30 @@ ROUTES = [
     # native v1 API, API keys, OpenAPI (issue 4)
 
     # scheduled jobs admin page (issue 5)
-    # (handlers named by string, which Tornado imports, so this section needs no import line)
-    (r"/admin/jobs", "handlers.admin_jobs.JobsHandler"),
-    (r"/admin/jobs/([a-z_]{1,64})/run", "handlers.admin_jobs.RunJobHandler"),
+    (r"/admin/jobs", admin_jobs.JobsHandler),
+    (r"/admin/jobs/([a-z_]{1,64})/run", admin_jobs.RunJobHandler),
 
     # We the People API (issue 6)
+    (r"/v1/docs", api_wtp.DocsHandler),
+    (r"/v1/petitions(?:\.json)?/?", api_wtp.PetitionsHandler),
+    (r"/v1/petitions/([^/]+?)/signatures(?:\.json)?", api_wtp.SignaturesHandler),
+    (r"/v1/petitions/([^/]+?)(?:\.json)?", api_wtp.PetitionHandler),
+    (r"/v1/responses(?:\.json)?/?", api_wtp.ResponsesHandler),
+    (r"/v1/responses/([^/]+?)(?:\.json)?", api_wtp.ResponseHandler),
+    (r"/v1/signatures(?:\.json)?/?", api_wtp.SignatureCreateHandler),
+    (r"/v1/validations(?:\.json)?/?", api_wtp.ValidationsHandler),
+    (r"/v1/.*", api_wtp.UnknownHandler),
 
     # OSDI API (issue 6)
+    (r"/api/osdi/v1/?", api_osdi.EntryPointHandler),
+    (r"/api/osdi/v1/docs", api_osdi.DocsHandler),
+    (r"/api/osdi/v1/petitions/?", api_osdi.PetitionsHandler),
+    (r"/api/osdi/v1/petitions/([^/]+)/?", api_osdi.PetitionHandler),
+    (r"/api/osdi/v1/petitions/([^/]+)/signatures/?", api_osdi.SignaturesHandler),
+    (r"/api/osdi/v1/petitions/([^/]+)/signatures/([^/]+)/?", api_osdi.SignatureHandler),
+    (r"/api/osdi/v1/petitions/([^/]+)/record_signature_helper/?", api_osdi.RecordSignatureHandler),
+    (r"/api/osdi/v1/people/([^/]+)/?", api_osdi.PersonHandler),
+    (r"/api/osdi/v1/.*", api_osdi.UnknownHandler),
 
 ]
 

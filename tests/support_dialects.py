@@ -1,0 +1,39 @@
+"""Helpers for the We the People and OSDI dialect tests: keys, answered petitions, JSON requests."""
+import json
+
+from models import clock
+from models.apikey import create_key
+from models.audit import Actor
+from models.petition import Petition, transition
+from models.response import Response, ResponsePetition
+
+
+def token(make, scopes=("read",), organisation=None, is_test=False, user=None):
+    """A key's secret token (the key itself is found again by authenticate())."""
+    _key, secret = create_key(user or make.user(), "test key", list(scopes), organisation=organisation,
+                              is_test=is_test)
+    return secret
+
+
+def answer(make, petitions, title="Our answer", published_at=None):
+    """Publish one response answering the given in_process petitions (they become completed)."""
+    published_at = published_at or clock.now()
+    response = Response.create(organisation=petitions[0].organisation, title=title, body="<p>We agree.</p>",
+                               published_at=published_at)
+    for petition in petitions:
+        ResponsePetition.create(response=response, petition=petition)
+        transition(petition, "completed", Actor.system("test"), response=response)
+    return response
+
+
+def reload(petition):
+    return Petition.get_by_id(petition.id)
+
+
+async def post_json(web, path, data, headers=None, method="POST"):
+    return await web.fetch(path, method=method, body=json.dumps(data),
+                           headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def osdi_headers(secret, name="OSDI-API-Token"):
+    return {name: secret}
