@@ -4,7 +4,6 @@ The rules (throttling, token lifetimes, password strength) are in models/account
 handlers parse the forms, call one domain function and render.
 """
 
-import tornado.web
 
 from forms.accounts import (AcceptInvitationForm, ChangePasswordForm, NewPasswordForm, ResetRequestForm, SignInForm,
                             SignUpForm)

@@ -116,11 +116,20 @@ class BaseHandler(tornado.web.RequestHandler):
         that another organisation's petitions are not even shown to exist."""
         from models.petition import roles_of
 
-        user = self.require_user()
+        self.require_user()
         mine = roles_of(self.actor, petition)
         if not mine & set(roles):
             raise tornado.web.HTTPError(404)
         return mine
+
+    def petition_with_role(self, key, roles):
+        """A petition (by id or slug) on which the signed-in user has one of `roles`; 404 otherwise."""
+        from models.petition import Petition
+
+        self.require_user()
+        petition = Petition.by_key(key)  # NotFound becomes the 404 page
+        self.require_roles(petition, roles)
+        return petition
 
     def redirect_to_next(self, default="/"):
         """Redirect to ?next= only when it is a local path (never //host or an absolute URL)."""

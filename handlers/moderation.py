@@ -7,9 +7,9 @@ from forms.petition import HideForm, NoteForm, PublishForm
 from handlers.accounts import PageHandler
 from models import petitioning
 from models.audit import history
-from models.errors import InvalidInput, NotFound
+from models.errors import InvalidInput
 from models.pagination import paginate
-from models.petition import TERMINAL, Petition, allowed_moves, roles_of
+from models.petition import TERMINAL, allowed_moves, roles_of
 
 
 def _page_number(handler):
@@ -26,12 +26,7 @@ class ModerationHandler(PageHandler):
 
     def petition_to_moderate(self, key):
         self.require_moderation_access()
-        try:
-            petition = Petition.by_key(key)
-        except NotFound:
-            raise tornado.web.HTTPError(404)
-        self.require_roles(petition, {"moderator", "clerk", "admin"})
-        return petition
+        return self.petition_with_role(key, {"moderator", "clerk", "admin"})
 
     def show(self, petition, status=200, publish_form=None, back_form=None, reject_form=None, hide_form=None,
              withdraw_form=None, reopen_form=None):

@@ -6,10 +6,10 @@ from forms.petition import NoteForm, PetitionForm
 from handlers.accounts import PageHandler
 from models import petitioning
 from models.audit import history
-from models.errors import InvalidInput, NotFound
+from models.errors import InvalidInput
 from models.organisation import Organisation
 from models.pagination import paginate
-from models.petition import Petition, allowed_moves
+from models.petition import allowed_moves
 from models.response import response_for
 from models.user import Membership
 
@@ -22,13 +22,7 @@ def _page_number(handler):
 class PetitionerHandler(PageHandler):
     def own_petition(self, key):
         """The signed-in user's own petition; 404 for anyone else's."""
-        self.require_user()
-        try:
-            petition = Petition.by_key(key)
-        except NotFound:
-            raise tornado.web.HTTPError(404)
-        self.require_roles(petition, {"petitioner"})
-        return petition
+        return self.petition_with_role(key, {"petitioner"})
 
     def organisations(self):
         return Organisation.select().order_by(Organisation.name)

@@ -55,12 +55,7 @@ class WorkspaceBase(BaseHandler):
 
     def _petition(self, key):
         """A petition of one of the user's organisations, or 404."""
-        self.require_user()
-        try:
-            petition = Petition.by_key(key)
-        except NotFound:
-            raise tornado.web.HTTPError(404)
-        self.require_roles(petition, {"clerk"})
+        petition = self.petition_with_role(key, {"clerk"})
         if petition.status == "concept":  # a draft is the petitioner's own until it is submitted
             raise tornado.web.HTTPError(404)
         return petition

@@ -11,7 +11,7 @@ from models.petition import Petition, transition, unique_slug, update_recipient_
 from models.response import Response
 from models.sanitize import rich_text
 from models.signature import Signature
-from models.user import User, add_membership, create_user
+from models.user import add_membership, create_user
 
 PASSWORD = "demo-password"
 MARKER_SLUG = "ministry-of-environment"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from models import answering, notices, clock
+from models import clock, notices
 from models.audit import Actor
 from models.petition import Petition, transition, update_recipient_fields
 from models.response import Response
