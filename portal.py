@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import public, ui
+from handlers import api_keys, api_v1, openapi_v1, public, ui
 from handlers.base import NotFoundHandler, log_request
 from models import config
 from models.db import bind, db, migrate
@@ -38,6 +38,20 @@ ROUTES = [
     # recipient workspace and public responses (issue 3)
 
     # native v1 API, API keys, OpenAPI (issue 4)
+    (r"/user/api-tokens", api_keys.ApiTokensHandler),
+    (r"/user/api-tokens/([0-9]{1,12})/revoke", api_keys.RevokeTokenHandler),
+    (r"/petitions/" + ID + r"/api-settings", api_keys.ApiSettingsHandler),
+    (r"/api/v1/openapi\.json", openapi_v1.OpenApiHandler),
+    (r"/api/v1/docs", openapi_v1.DocsHandler),
+    (r"/api/v1/petitions", api_v1.PetitionsHandler),
+    (r"/api/v1/petitions/" + ID, api_v1.PetitionHandler),
+    (r"/api/v1/petitions/" + ID + r"/signatures", api_v1.ForbrukermaktSignaturesHandler),
+    (r"/api/v1/petitions/" + ID + r"/signature", api_v1.PetitionsEuSignatureHandler),
+    (r"/api/v1/petitions/" + ID + r"/signature-count", api_v1.SignatureCountHandler),
+    (r"/api/v1/signatures", api_v1.SignaturesHandler),
+    (r"/api/v1/organisations", api_v1.OrganisationsHandler),
+    (r"/api/v1/organisations/" + ID, api_v1.OrganisationHandler),
+    (r"/api/v1(?:/.*)?", api_v1.ApiNotFoundHandler),
 
     # scheduled jobs admin page (issue 5)
 
