@@ -390,16 +390,26 @@ LANGUAGES = ("en", "nl", "de", "fr", "nl_fr", "nl_gr", "no", "da", "sv", "fi", "
 def petition_by_key(key, query=None):
     """Petition.by_key for untrusted input: anything that is not an id or a slug is simply unknown."""
     key = (key or "").strip()
+    problem = NotFound(f"There is no petition {key[:40]!r} here. Fix: name the petition by its numeric id or its "
+                       "slug (as in its address /petitions/<slug>).")
     if not _SLUG_OR_ID.match(key) or (key.isdigit() and len(key) > 11):
-        raise NotFound(f"There is no petition {key[:40]!r}. Fix: name the petition by its numeric id or its slug.")
-    return Petition.by_key(key.lower() if not key.isdigit() else key, query)
+        raise problem
+    try:
+        return Petition.by_key(key.lower() if not key.isdigit() else key, query)
+    except NotFound:
+        raise problem from None
 
 
 def organisation_by_key(key):
     key = (key or "").strip()
+    problem = NotFound(f"There is no organisation {key[:40]!r}. Fix: name it by its numeric id or its slug "
+                       "(see /api/v1/organisations).")
     if not _SLUG_OR_ID.match(key) or (key.isdigit() and len(key) > 11):
-        raise NotFound(f"There is no organisation {key[:40]!r}. Fix: name it by its numeric id or its slug.")
-    return Organisation.by_slug_or_id(key.lower() if not key.isdigit() else key)
+        raise problem
+    try:
+        return Organisation.by_slug_or_id(key.lower() if not key.isdigit() else key)
+    except NotFound:
+        raise problem from None
 
 
 def parse_list(name, value, limit=50):
