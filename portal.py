@@ -4,6 +4,8 @@
     python portal.py migrate | demo | mail send
     python portal.py user create --email E --name N --password P [--admin] [--organisation SLUG --role clerk]
     python portal.py organisation create --name N --kind K [--slug S]
+    python portal.py apikey create --user EMAIL --scopes read,create,update [--organisation SLUG] [--name N] [--test]
+    python portal.py apikey list [--user EMAIL] | apikey revoke PREFIX
 """
 import argparse
 import asyncio
@@ -147,6 +149,52 @@ def cmd_organisation_create(args):
     print(f"created organisation {organisation.name} (slug {organisation.slug}, id {organisation.id})")
 
 
+def cmd_apikey_create(args):
+    from models.api import issue_key
+    from models.organisation import Organisation
+    from models.user import get_user_by_email
+
+    with db.connection_context(), db.atomic():
+        user = get_user_by_email(args.user)
+        organisation = Organisation.by_slug_or_id(args.organisation) if args.organisation else None
+        key, token = issue_key(user, args.name, args.scopes.split(","), organisation=organisation,
+                               is_test=args.test)
+    print(f"created API key {key.prefix} for {user.email} (scopes {key.scopes}"
+          f"{', organisation ' + organisation.slug if organisation else ''}{', test key' if key.is_test else ''});"
+          " the token is shown only now:")
+    print(token)
+
+
+def cmd_apikey_list(args):
+    import peewee
+
+    from models.apikey import ApiKey
+    from models.organisation import Organisation
+    from models.user import User, get_user_by_email
+
+    with db.connection_context():
+        query = (ApiKey.select(ApiKey, User, Organisation).join(User).switch(ApiKey)
+                 .join(Organisation, peewee.JOIN.LEFT_OUTER).order_by(ApiKey.created_at, ApiKey.id))
+        if args.user:
+            query = query.where(ApiKey.user == get_user_by_email(args.user))
+        for key in query:
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+            print(f"{key.prefix}  {key.user.email}  {key.scopes}  "
+                  f"{key.organisation.slug if key.organisation_id else '-'}  {'test' if key.is_test else 'live'}  "
+                  f"last used {used}  {state}  {key.name}")
+
+
+def cmd_apikey_revoke(args):
+    from models.api import key_by_prefix
+    from models.apikey import revoke
+
+    with db.connection_context():
+        key = key_by_prefix(args.prefix)
+        revoke(key)
+    print(f"revoked API key {key.prefix}")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="portal.py", description="Petition recipient portal")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +232,21 @@ def build_parser():
     create.add_argument("--slug")
     create.add_argument("--contact-email")
     create.set_defaults(func=cmd_organisation_create)
+
+    apikey = commands.add_parser("apikey", help="API keys").add_subparsers(dest="apikey_command", required=True)
+    create = apikey.add_parser("create", help="create a key; prints the token (once) as the last line")
+    create.add_argument("--user", required=True, help="email of the key's owner")
+    create.add_argument("--scopes", required=True, help="comma separated: read,create,update")
+    create.add_argument("--organisation", help="slug or id (required with the update scope)")
+    create.add_argument("--name", default="API key")
+    create.add_argument("--test", action="store_true", help="a test key: reads only, counts read as 3")
+    create.set_defaults(func=cmd_apikey_create)
+    listing = apikey.add_parser("list", help="list keys (prefix, owner, scopes, organisation, last use)")
+    listing.add_argument("--user", help="only this user's keys")
+    listing.set_defaults(func=cmd_apikey_list)
+    revoke = apikey.add_parser("revoke", help="revoke a key by its prefix")
+    revoke.add_argument("prefix")
+    revoke.set_defaults(func=cmd_apikey_revoke)
     return parser
 
 

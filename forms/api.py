@@ -1,5 +1,5 @@
 """Forms of the API pages: creating a key, and a petition's API settings."""
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 
 from forms import BaseForm
 from models.apikey import SCOPES
@@ -11,10 +11,10 @@ SCOPE_LABELS = {"read": "read — read petitions, signature timestamps and organ
 
 class ApiKeyForm(BaseForm):
     name = StringField("Name", description="So you recognise the key later, like 'campaign website'.")
-    scopes = SelectMultipleField("Permissions", choices=[(s, SCOPE_LABELS[s]) for s in SCOPES],
+    scopes = SelectMultipleField("Permissions", choices=[SelectChoice(s, SCOPE_LABELS[s]) for s in SCOPES],
                                  widget=widgets.ListWidget(prefix_label=False),
                                  option_widget=widgets.CheckboxInput(), validate_choice=False)
-    organisation = SelectField("Organisation", choices=[("", "none")], validate_choice=False,
+    organisation = SelectField("Organisation", choices=[SelectChoice("", "none")], validate_choice=False,
                                description="Needed for the update permission: a key updates the petitions of "
                                            "one organisation you work for.")
     is_test = BooleanField("Test key (reads only, every count reads as 3; never writes)")

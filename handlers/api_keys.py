@@ -1,6 +1,8 @@
 """Pages for API users: /user/api-tokens (create, list, revoke keys) and a petition's API settings."""
 import tornado.web
 
+from wtforms import SelectChoice
+
 from forms.api import ApiKeyForm, ApiSettingsForm
 from handlers.base import BaseHandler
 from models import api
@@ -43,7 +45,8 @@ class ApiTokensHandler(BaseHandler):
 
     def make_form(self, user, formdata):
         form = ApiKeyForm(formdata)
-        form.organisation.choices = [("", "none")] + [(str(o.id), o.name) for o in organisation_choices(user)]
+        form.organisation.choices = [SelectChoice("", "none")] + [SelectChoice(str(o.id), o.name)
+                                                          for o in organisation_choices(user)]
         return form
 
     def show(self, user, form, new_key=None, token=None, status=200):
