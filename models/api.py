@@ -429,7 +429,7 @@ def parse_list(name, value, limit=50):
 
 
 def parse_int(name, value, default, minimum, maximum):
-    if value is None or value == "":
+    if value is None:
         return default
     text = value.strip()
     if not text.isascii() or not text.isdigit() or len(text) > 9:
@@ -451,7 +451,7 @@ def parse_fields(name, value, default, options):
 
 
 def parse_language(value):
-    if value is None or value == "":
+    if value is None:
         return None
     if value not in LANGUAGES:
         raise InvalidParameter({"language": f"Unknown language; use one of: {', '.join(LANGUAGES)}."})
