@@ -6,6 +6,7 @@
     python portal.py organisation create --name N --kind K [--slug S]
     python portal.py apikey create --user EMAIL --scopes read,create,update [--organisation SLUG] [--name N] [--test]
     python portal.py apikey list [--user EMAIL] | apikey revoke PREFIX
+    python portal.py api-settings PETITION [--enable|--disable] [--domains "a.example b.example:8000"] [--hide|--show]
 """
 import argparse
 import asyncio
@@ -195,6 +196,22 @@ def cmd_apikey_revoke(args):
     print(f"revoked API key {key.prefix}")
 
 
+def cmd_api_settings(args):
+    from models.api import petition_by_key, update_api_settings
+    from models.audit import Actor
+
+    with db.connection_context():
+        petition = petition_by_key(args.petition)
+        enabled = petition.api_enabled if args.enable is None else args.enable
+        hidden = petition.hidden if args.hide is None else args.hide
+        domains = petition.allowed_domains if args.domains is None else "\n".join(args.domains.replace(",", " ").split())
+        update_api_settings(petition, Actor.system(), api_enabled=enabled, allowed_domains=domains, hidden=hidden)
+        petition = petition_by_key(args.petition)
+    print(f"{petition.slug}: API submissions {'enabled' if petition.api_enabled else 'disabled'}, "
+          f"allowed domains: {', '.join(petition.domain_list) or 'none'}, "
+          f"{'hidden from' if petition.hidden else 'shown on'} public pages")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="portal.py", description="Petition recipient portal")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -247,6 +264,15 @@ def build_parser():
     revoke = apikey.add_parser("revoke", help="revoke a key by its prefix")
     revoke.add_argument("prefix")
     revoke.set_defaults(func=cmd_apikey_revoke)
+
+    settings = commands.add_parser("api-settings", help="a petition's API settings (as on its API settings page)")
+    settings.add_argument("petition", help="id or slug")
+    settings.add_argument("--enable", dest="enable", action="store_true", default=None, help="enable API submissions")
+    settings.add_argument("--disable", dest="enable", action="store_false", help="disable API submissions")
+    settings.add_argument("--domains", help="allowed domains, comma or space separated (replaces the list)")
+    settings.add_argument("--hide", dest="hide", action="store_true", default=None, help="hide from public pages")
+    settings.add_argument("--show", dest="hide", action="store_false", help="show on public pages")
+    settings.set_defaults(func=cmd_api_settings)
     return parser
 
 
