@@ -305,7 +305,7 @@ def update_api_settings(petition, actor, *, api_enabled, allowed_domains, hidden
         current = Petition.get_by_id(petition.id)
         if (current.hidden and not hidden and current.hidden_reason
                 and not roles & {"admin", "moderator"}):
-            raise NotAllowed("Moderation hid this petition; only moderators can show it again.")
+            raise NotAllowed("Moderation hid this petition; only a site admin or moderation can show it again.")
         values = {"api_enabled": bool(api_enabled), "allowed_domains": "\n".join(lines), "hidden": hidden}
         changed = {k: v for k, v in values.items() if getattr(current, k) != v}
         if changed:

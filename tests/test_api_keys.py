@@ -167,3 +167,20 @@ async def test_each_wrong_domain_line_gets_its_own_message(web, make):
     assert errors[4].startswith("Line 6:") and "not a hostname" in errors[4]
     stored = Petition.get_by_id(petition.id)
     assert (stored.api_enabled, stored.allowed_domains) == (False, "")
+
+
+def test_command_line_api_settings(make, database):
+    from models.db import db
+
+    petition = make.petition()
+    db.close()
+    done = _cli(database, "api-settings", petition.slug, "--enable", "--domains", "forms.example.org, localhost:8000",
+                "--hide")
+    assert done.returncode == 0, done.stderr
+    assert "enabled" in done.stdout and "hidden from" in done.stdout
+    bad = _cli(database, "api-settings", str(petition.id), "--domains", "https://x.example/path")
+    assert bad.returncode != 0 and "Line 1" in bad.stderr and "scheme" in bad.stderr
+    db.connect(reuse_if_open=True)
+    stored = Petition.get_by_id(petition.id)
+    assert (stored.api_enabled, stored.domain_list, stored.hidden) == (True, ["forms.example.org", "localhost:8000"],
+                                                                       True)
