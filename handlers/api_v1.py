@@ -52,13 +52,19 @@ class ApiV1Handler(JsonHandler):
         super().set_default_headers()
         origin = getattr(self, "cors_origin", None)
         if origin:
-            self.set_header("Access-Control-Allow-Origin", origin)
-            self.set_header("Vary", "Origin")
+            self.allow_origin(origin)
 
     def allow_origin(self, origin):
         self.cors_origin = origin
         self.set_header("Access-Control-Allow-Origin", origin)
+        self.set_header("Access-Control-Expose-Headers", "Retry-After")
         self.set_header("Vary", "Origin")
+
+    def get_json_body(self):
+        try:
+            return super().get_json_body()
+        except RecursionError:  # json.loads gives up on deeply nested input: a 400, not a 500
+            raise tornado.web.HTTPError(400, reason="Invalid JSON in body of request: nested too deeply.") from None
 
     # ---- parameters and keys ----
     def arg(self, name):

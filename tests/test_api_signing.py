@@ -118,6 +118,7 @@ async def test_every_error_cause_has_its_status_and_a_message_with_the_fix(web, 
         ("not open", sign(web, closed, token=token), 403, "petition_not_signable", "not open"),
         ("bad JSON", sign(web, petition, raw=b'{"full_name": ', token=token), 400, "invalid_json", "JSON"),
         ("not UTF-8", sign(web, petition, raw=b'{"full_name": "\xff"}', token=token), 400, "bad_request", "UTF-8"),
+        ("deeply nested", sign(web, petition, raw=b"[" * 60000, token=token), 400, "invalid_json", "nested"),
         ("huge body", sign(web, petition, raw=b'{"comment": "' + b"x" * 70000 + b'"}', token=token), 413,
          "body_too_large", "larger"),
     ]

@@ -56,7 +56,8 @@ async def test_put_refusals_name_the_field_or_the_allowed_moves(web, make):
         assert reply.code == 422, (body, reply.code, reply.text)
         assert field in reply.json()["fields"], (body, reply.text)
     for raw, error in [(b"{not json", "invalid_json"), (b"[1,2]", "invalid_json"), (b"\xff\xfe", "bad_request"),
-                       (b"{}", "invalid_parameter"), (b"", "invalid_parameter")]:
+                       (b"{}", "invalid_parameter"), (b"", "invalid_parameter"),
+                       (b'{"a":' * 10000, "invalid_json")]:
         reply = await call(web, "PUT", path, raw=raw, token=token)
         assert reply.code == 400 and reply.json()["error"] == error and reply.json()["message"], (raw, reply.text)
     huge = await call(web, "PUT", path, raw=json.dumps({"reference_field": "x" * 70000}).encode(), token=token)
