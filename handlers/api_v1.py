@@ -32,6 +32,19 @@ HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 4
 MAX_SKIP = 10_000_000
 
 
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
+
+
+def _has_control(value):
+    if isinstance(value, str):
+        return any(c in _CONTROL for c in value)
+    if isinstance(value, dict):
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_control(v) for v in value)
+    return False
+
+
 def iso(value):
     """Naive UTC datetimes as ISO-8601 with Z; dates as YYYY-MM-DD."""
     if value is None:
@@ -62,9 +75,15 @@ class ApiV1Handler(JsonHandler):
 
     def get_json_body(self):
         try:
-            return super().get_json_body()
+            body = super().get_json_body()
         except RecursionError:  # json.loads gives up on deeply nested input: a 400, not a 500
             raise tornado.web.HTTPError(400, reason="Invalid JSON in body of request: nested too deeply.") from None
+        # PostgreSQL cannot store NUL, and no field needs control characters: refuse them by name.
+        wrong = {str(name)[:40]: "Remove the control characters (like \\u0000) from this value."
+                 for name, value in body.items() if _has_control(name) or _has_control(value)}
+        if wrong:
+            raise InvalidInput(wrong)
+        return body
 
     # ---- parameters and keys ----
     def arg(self, name):

@@ -49,6 +49,7 @@ async def test_put_refusals_name_the_field_or_the_allowed_moves(web, make):
     assert refused.json()["allowed"] == ["in_process", "rejected"] and "in_process" in refused.json()["message"]
     cases = [({"date_projected": "01-05-2026"}, "date_projected"), ({"answer_due_date": "2026-02-30"}, "answer_due_date"),
              ({"reference_field": "x" * 257}, "reference_field"), ({"reference_field": 12}, "reference_field"),
+             ({"reference_field": "A\u0000B"}, "reference_field"),
              ({"status": "open"}, "status"), ({"status": None}, "status"), ({"colour": "red"}, "colour"),
              ({"date_projected": "2026-05-01", "answer_due_date": "2026-04-01"}, "answer_due_date")]
     for body, field in cases:
