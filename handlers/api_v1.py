@@ -4,6 +4,7 @@ Forbrukermakt's external signing and count. Thin: parse, call models/, serialise
 Every error is JSON: {"message": cause and fix, "reason": HTTP reason, "error": a stable code,
 "fields": {name: message} when fields are wrong, plus details such as "allowed" moves}.
 """
+import datetime as dt
 import http.client
 
 import tornado.web
@@ -262,8 +263,6 @@ class SignaturesHandler(ApiV1Handler):
             query = query.where(Signature.confirmed_at >= start)
         if end:
             if len(self.arg("to").strip()) == 10:  # a whole day: up to its end
-                import datetime as dt
-
                 end = end + dt.timedelta(days=1)
                 query = query.where(Signature.confirmed_at < end)
             else:
