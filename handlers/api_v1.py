@@ -298,7 +298,8 @@ class OrganisationHandler(ApiV1Handler):
             "slug": lambda: organisation.slug, "description": lambda: organisation.description,
             "petitions_count": lambda: self.total(petitions),
             "petitions": lambda: [{"id": p.id, "name": p.title} for p in petitions.limit(count)],
-            "initiators": lambda: sorted({p.lead_petitioner.name for p in petitions}) if own else [],
+            "initiators": lambda: [{"name": name} for name in sorted({p.lead_petitioner.name for p in petitions})]
+            if own else [],
         }
         self.write_json({name: values[name]() for name in fields})
 

@@ -84,6 +84,15 @@ class OriginNotAllowed(DomainError):
         super().__init__(text)
 
 
+class KeyOrganisationLeft(DomainError):
+    status = 403
+    code = "key_owner_left_organisation"
+
+    def __init__(self, organisation_name):
+        super().__init__(f"This key belongs to {organisation_name}, which its owner no longer works for. Fix: ask "
+                         f"a current member of {organisation_name} to create a key.")
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
@@ -134,6 +143,9 @@ def resolve_key(token):
     key = authenticate(token)
     if key is None:
         raise ApiKeyInvalid()
+    if key.organisation_id is not None and not key.user.is_admin and not key.user.is_member_of(key.organisation_id):
+        # A key speaks for its organisation only while its owner works there.
+        raise KeyOrganisationLeft(key.organisation.name)
     return key
 
 

@@ -195,6 +195,10 @@ async def test_organisations_list_and_detail(web, make):
                              "description": "The town", "petitions_count": 2,
                              "petitions": [{"id": p2.id, "name": p2.title}, {"id": p1.id, "name": p1.title}],
                              "initiators": []}
+    _, own = new_key(make, organisation=org)
+    mine = (await call(web, "GET", f"/api/v1/organisations/{org.id}?fields=initiators", token=own)).json()
+    assert mine["initiators"] == sorted([{"name": p1.lead_petitioner.name}, {"name": p2.lead_petitioner.name}],
+                                        key=lambda i: i["name"])
     assert (await call(web, "GET", f"/api/v1/organisations/{org.id}", token=token)).json()["name"] == org.name
     assert (await call(web, "GET", "/api/v1/organisations/nowhere", token=token)).code == 404
     assert (await call(web, "GET", "/api/v1/nothing-here", token=token)).code == 404

@@ -118,3 +118,19 @@ async def test_put_and_workspace_function_write_identical_audit_events(web, make
     assert {e.actor_kind for e in api_events} == {"api_key"} and {e.actor_kind for e in web_events} == {"user"}
     mails = [m.kind for m in OutboxMessage.select().order_by(OutboxMessage.id)]
     assert mails.count("recipient_update") == 2 and mails.count("status_changed") == 2
+
+
+@pytest.mark.gen_test
+async def test_a_key_stops_speaking_for_an_organisation_its_owner_left(web, make):
+    from models.user import Membership
+
+    org = make.organisation()
+    petition = make.petition(status="to_process", organisation=org)
+    clerk = make.clerk(org)
+    _, token = new_key(make, scopes=("read", "update"), organisation=org, user=clerk)
+    assert (await call(web, "PUT", f"/api/v1/petitions/{petition.id}", {"reference_field": "A"}, token=token)).code == 200
+    Membership.delete().where(Membership.user == clerk.id).execute()
+    for method, body in (("PUT", {"reference_field": "B"}), ("GET", None)):
+        reply = await call(web, method, f"/api/v1/petitions/{petition.id}", body, token=token)
+        assert reply.code == 403 and reply.json()["error"] == "key_owner_left_organisation", reply.text
+    assert Petition.get_by_id(petition.id).reference_field == "A"
