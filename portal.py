@@ -57,6 +57,9 @@ ROUTES = [
     (r"/api/v1(?:/.*)?", api_v1.ApiNotFoundHandler),
 
     # scheduled jobs admin page (issue 5)
+    # (handlers named by string, which Tornado imports, so this section needs no import line)
+    (r"/admin/jobs", "handlers.admin_jobs.JobsHandler"),
+    (r"/admin/jobs/([a-z_]{1,64})/run", "handlers.admin_jobs.RunJobHandler"),
 
     # We the People API (issue 6)
 
@@ -96,6 +99,9 @@ def cmd_serve(args):
     if missing:
         sys.exit(f"The database needs migrating ({', '.join(missing)}): run `python portal.py migrate` first.")
 
+    if settings.run_jobs_in_serve:
+        _check_schedules()
+
     async def main():
         app = make_app(settings)
         server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=1024 * 1024)
@@ -109,6 +115,85 @@ def cmd_serve(args):
         await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+def _require_current_schema():
+    from models.db import pending_migrations
+
+    with db.connection_context():
+        missing = pending_migrations()
+    if missing:
+        sys.exit(f"The database needs migrating ({', '.join(missing)}): run `python portal.py migrate` first.")
+
+
+def _check_schedules():
+    from jobs.scheduler import ScheduleError, check_schedules
+
+    try:
+        check_schedules()
+    except ScheduleError as error:
+        sys.exit(f"error: {error}")
+
+
+def cmd_worker(args):
+    """The scheduler in a process of its own (for deployments that separate web and jobs)."""
+    import signal
+
+    _require_current_schema()
+    _check_schedules()
+
+    async def main():
+        from jobs.scheduler import start_scheduler
+
+        scheduler = start_scheduler()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, stop.set)
+        logging.getLogger("portal").info("worker running the scheduled jobs; stop with SIGTERM")
+        await stop.wait()
+        scheduler.shutdown(wait=True)  # let a running job finish (and release its lock)
+
+    asyncio.run(main())
+
+
+def cmd_jobs_list(args):
+    from jobs.scheduler import describe_jobs
+
+    def when(value):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+    with db.connection_context():
+        rows = describe_jobs()
+    print(f"{'JOB':<22} {'SCHEDULE':<18} {'LAST RUN (UTC)':<20} {'OUTCOME':<9} {'NEXT RUN (UTC)':<20} COUNTS / ERROR")
+    for row in rows:
+        last = row["last"]
+        detail = "-" if last is None else (last.error or last.counts_text)
+        print(f"{row['name']:<22} {row['schedule']:<18} {when(last and last.started_at):<20} "
+              f"{(last.outcome if last else 'never'):<9} {when(row['next']):<20} {detail[:120]}")
+
+
+def cmd_jobs_run(args):
+    from jobs.scheduler import by_name, run_job
+    from models import clock
+
+    try:
+        by_name(args.name)
+    except KeyError as error:
+        sys.exit(f"error: {error.args[0]}")
+    if args.now:
+        try:
+            clock.set_global(clock.parse_iso(args.now))
+        except ValueError:
+            sys.exit(f"error: --now {args.now!r} is not an ISO-8601 time such as 2026-12-01T09:00:00Z")
+    result = run_job(args.name, trigger="cli")
+    counts = ", ".join(f"{k} {v}" for k, v in result["counts"].items()) or "-"
+    if result["outcome"] == "skipped":
+        print(f"{args.name}: skipped, it is running in another process")
+    elif result["outcome"] == "ok":
+        print(f"{args.name}: ok ({counts})")
+    else:
+        sys.exit(f"{args.name}: failed: {result['error']}")
 
 
 def cmd_migrate(args):
@@ -224,6 +309,16 @@ def build_parser():
     commands.add_parser("migrate", help="create or upgrade the schema (safe to run again)").set_defaults(
         func=cmd_migrate)
     commands.add_parser("demo", help="load demo data (idempotent) and print the logins").set_defaults(func=cmd_demo)
+
+    commands.add_parser("worker", help="run the scheduled jobs in this process (no web server)").set_defaults(
+        func=cmd_worker)
+    jobs_cmd = commands.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
+    jobs_cmd.add_parser("list", help="each job with its schedule, last run, outcome and next run").set_defaults(
+        func=cmd_jobs_list)
+    run = jobs_cmd.add_parser("run", help="run one job once (under its lock)")
+    run.add_argument("name", help="the job, as shown by `jobs list`")
+    run.add_argument("--now", help="run as if it were this time (ISO-8601, e.g. 2026-12-01T09:00:00Z)")
+    run.set_defaults(func=cmd_jobs_run)
 
     mail_cmd = commands.add_parser("mail", help="mail outbox").add_subparsers(dest="mail_command", required=True)
     send = mail_cmd.add_parser("send", help="deliver pending mail once")
