@@ -56,7 +56,6 @@ def iso(value):
 
 
 class ApiV1Handler(JsonHandler):
-    cors_methods = None  # set by handlers that browsers on allowed domains may call
 
     def initialize(self):
         self.cors_origin = None
