@@ -4,6 +4,11 @@
     python portal.py migrate | demo | mail send
     python portal.py user create --email E --name N --password P [--admin] [--organisation SLUG --role clerk]
     python portal.py organisation create --name N --kind K [--slug S]
+    python portal.py apikey create --user EMAIL --scopes read,create,update [--organisation SLUG] [--name N] [--test]
+    python portal.py apikey list [--user EMAIL] | apikey revoke PREFIX
+    python portal.py api-settings PETITION [--enable|--disable] [--domains "a.example b.example:8000"] [--hide|--show]
+    python portal.py worker                      (the scheduled jobs only, no web server)
+    python portal.py jobs list | jobs run NAME [--now ISO-8601-TIME]
 """
 import argparse
 import asyncio
@@ -13,8 +18,8 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import accounts, admin, admin_jobs, api_osdi, api_wtp, moderation, petitioner, public, responses, ui
-from handlers import workspace
+from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1,
+                      petitioner, public, responses, ui, workspace)
 from handlers.base import NotFoundHandler, log_request
 from models import config
 from models.db import bind, db, migrate
@@ -77,6 +82,20 @@ ROUTES = [
     (r"/responses/(\d{1,12})", responses.ResponseHandler),
 
     # native v1 API, API keys, OpenAPI (issue 4)
+    (r"/user/api-tokens", api_keys.ApiTokensHandler),
+    (r"/user/api-tokens/([0-9]{1,12})/revoke", api_keys.RevokeTokenHandler),
+    (r"/petitions/" + ID + r"/api-settings", api_keys.ApiSettingsHandler),
+    (r"/api/v1/openapi\.json", openapi_v1.OpenApiHandler),
+    (r"/api/v1/docs", openapi_v1.DocsHandler),
+    (r"/api/v1/petitions", api_v1.PetitionsHandler),
+    (r"/api/v1/petitions/" + ID, api_v1.PetitionHandler),
+    (r"/api/v1/petitions/" + ID + r"/signatures", api_v1.ForbrukermaktSignaturesHandler),
+    (r"/api/v1/petitions/" + ID + r"/signature", api_v1.PetitionsEuSignatureHandler),
+    (r"/api/v1/petitions/" + ID + r"/signature-count", api_v1.SignatureCountHandler),
+    (r"/api/v1/signatures", api_v1.SignaturesHandler),
+    (r"/api/v1/organisations", api_v1.OrganisationsHandler),
+    (r"/api/v1/organisations/" + ID, api_v1.OrganisationHandler),
+    (r"/api/v1(?:/.*)?", api_v1.ApiNotFoundHandler),
 
     # scheduled jobs admin page (issue 5)
     (r"/admin/jobs", admin_jobs.JobsHandler),
@@ -274,6 +293,68 @@ def cmd_organisation_create(args):
     print(f"created organisation {organisation.name} (slug {organisation.slug}, id {organisation.id})")
 
 
+def cmd_apikey_create(args):
+    from models.api import issue_key
+    from models.organisation import Organisation
+    from models.user import get_user_by_email
+
+    with db.connection_context(), db.atomic():
+        user = get_user_by_email(args.user)
+        organisation = Organisation.by_slug_or_id(args.organisation) if args.organisation else None
+        key, token = issue_key(user, args.name, args.scopes.split(","), organisation=organisation,
+                               is_test=args.test)
+    print(f"created API key {key.prefix} for {user.email} (scopes {key.scopes}"
+          f"{', organisation ' + organisation.slug if organisation else ''}{', test key' if key.is_test else ''});"
+          " the token is shown only now:")
+    print(token)
+
+
+def cmd_apikey_list(args):
+    import peewee
+
+    from models.apikey import ApiKey
+    from models.organisation import Organisation
+    from models.user import User, get_user_by_email
+
+    with db.connection_context():
+        query = (ApiKey.select(ApiKey, User, Organisation).join(User).switch(ApiKey)
+                 .join(Organisation, peewee.JOIN.LEFT_OUTER).order_by(ApiKey.created_at, ApiKey.id))
+        if args.user:
+            query = query.where(ApiKey.user == get_user_by_email(args.user))
+        for key in query:
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+            print(f"{key.prefix}  {key.user.email}  {key.scopes}  "
+                  f"{key.organisation.slug if key.organisation_id else '-'}  {'test' if key.is_test else 'live'}  "
+                  f"last used {used}  {state}  {key.name}")
+
+
+def cmd_apikey_revoke(args):
+    from models.api import key_by_prefix
+    from models.apikey import revoke
+
+    with db.connection_context():
+        key = key_by_prefix(args.prefix)
+        revoke(key)
+    print(f"revoked API key {key.prefix}")
+
+
+def cmd_api_settings(args):
+    from models.api import petition_by_key, update_api_settings
+    from models.audit import Actor
+
+    with db.connection_context():
+        petition = petition_by_key(args.petition)
+        enabled = petition.api_enabled if args.enable is None else args.enable
+        hidden = petition.hidden if args.hide is None else args.hide
+        domains = petition.allowed_domains if args.domains is None else "\n".join(args.domains.replace(",", " ").split())
+        update_api_settings(petition, Actor.system(), api_enabled=enabled, allowed_domains=domains, hidden=hidden)
+        petition = petition_by_key(args.petition)
+    print(f"{petition.slug}: API submissions {'enabled' if petition.api_enabled else 'disabled'}, "
+          f"allowed domains: {', '.join(petition.domain_list) or 'none'}, "
+          f"{'hidden from' if petition.hidden else 'shown on'} public pages")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="portal.py", description="Petition recipient portal")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -321,6 +402,30 @@ def build_parser():
     create.add_argument("--slug")
     create.add_argument("--contact-email")
     create.set_defaults(func=cmd_organisation_create)
+
+    apikey = commands.add_parser("apikey", help="API keys").add_subparsers(dest="apikey_command", required=True)
+    create = apikey.add_parser("create", help="create a key; prints the token (once) as the last line")
+    create.add_argument("--user", required=True, help="email of the key's owner")
+    create.add_argument("--scopes", required=True, help="comma separated: read,create,update")
+    create.add_argument("--organisation", help="slug or id (required with the update scope)")
+    create.add_argument("--name", default="API key")
+    create.add_argument("--test", action="store_true", help="a test key: reads only, counts read as 3")
+    create.set_defaults(func=cmd_apikey_create)
+    listing = apikey.add_parser("list", help="list keys (prefix, owner, scopes, organisation, last use)")
+    listing.add_argument("--user", help="only this user's keys")
+    listing.set_defaults(func=cmd_apikey_list)
+    revoke = apikey.add_parser("revoke", help="revoke a key by its prefix")
+    revoke.add_argument("prefix")
+    revoke.set_defaults(func=cmd_apikey_revoke)
+
+    settings = commands.add_parser("api-settings", help="a petition's API settings (as on its API settings page)")
+    settings.add_argument("petition", help="id or slug")
+    settings.add_argument("--enable", dest="enable", action="store_true", default=None, help="enable API submissions")
+    settings.add_argument("--disable", dest="enable", action="store_false", help="disable API submissions")
+    settings.add_argument("--domains", help="allowed domains, comma or space separated (replaces the list)")
+    settings.add_argument("--hide", dest="hide", action="store_true", default=None, help="hide from public pages")
+    settings.add_argument("--show", dest="hide", action="store_false", help="show on public pages")
+    settings.set_defaults(func=cmd_api_settings)
     return parser
 
 

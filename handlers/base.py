@@ -14,7 +14,7 @@ import tornado.web
 
 from models import config
 from models.db import db
-from models.errors import DomainError, InvalidInput
+from models.errors import DomainError, InvalidInput, InvalidParameter
 from models.user import User
 
 log = logging.getLogger("portal.web")
@@ -53,11 +53,15 @@ NUL_MESSAGE = "The request contained a NUL character; remove it and try again."
 class BaseHandler(tornado.web.RequestHandler):
     def prepare(self):
         # PostgreSQL cannot store text with NUL characters (psycopg2 raises, a 500): refuse them
-        # up front for every page and API, in the path, the query and a form body.
-        values = [arg.encode("utf-8", "replace") for arg in self.path_args if isinstance(arg, str)]
-        values += [value for listed in self.request.arguments.values() for value in listed]
-        if any(b"\x00" in value for value in values):
-            raise tornado.web.HTTPError(400, reason=NUL_MESSAGE)
+        # up front for every page and API. An address with one names nothing; an argument with one
+        # is a 400 naming the argument.
+        if any("\x00" in arg for arg in self.path_args if isinstance(arg, str)):
+            raise tornado.web.HTTPError(404)
+        wrong = {name[:40]: "Remove the NUL character (\\u0000) from this value."
+                 for name, values in self.request.arguments.items()
+                 if "\x00" in name or any(b"\x00" in value for value in values)}
+        if wrong:
+            raise InvalidParameter(wrong, message=NUL_MESSAGE)
         db.connect(reuse_if_open=True)
 
     def on_finish(self):
@@ -218,12 +222,17 @@ class JsonHandler(BaseHandler):
             value = json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
             raise tornado.web.HTTPError(400, reason="The request body is not valid UTF-8.")
+        except RecursionError:  # json.loads gives up on deeply nested input: a 400, not a 500
+            raise tornado.web.HTTPError(400, reason="Invalid JSON in body of request: nested too deeply.") from None
         except ValueError as error:
             raise tornado.web.HTTPError(400, reason=f"Invalid JSON in body of request: {error}")
         if not isinstance(value, dict):
             raise tornado.web.HTTPError(400, reason="The request body must be a JSON object.")
-        if _contains_nul(value):
-            raise tornado.web.HTTPError(400, reason=NUL_MESSAGE)
+        # PostgreSQL cannot store NUL, and no field needs control characters: refuse them by name.
+        wrong = {str(name)[:40]: "Remove the control characters (like \\u0000) from this value."
+                 for name, item in value.items() if _has_control(name) or _has_control(item)}
+        if wrong:
+            raise InvalidInput(wrong)
         return value
 
     def write_json(self, value, status=200):
@@ -247,13 +256,16 @@ class JsonHandler(BaseHandler):
                                ensure_ascii=False))
 
 
-def _contains_nul(value):
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
+
+
+def _has_control(value):
     if isinstance(value, str):
-        return "\x00" in value
+        return any(c in _CONTROL for c in value)
     if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
+        return any(_has_control(v) for v in value)
     return False
 
 

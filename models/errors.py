@@ -31,6 +31,12 @@ class InvalidInput(DomainError):
         super().__init__(message or f"Please correct: {summary}", fields=self.fields)
 
 
+class InvalidParameter(InvalidInput):
+    """A query or path parameter is wrong (400), naming the parameter and what to send instead."""
+
+    status = 400
+
+
 class TransitionRefused(DomainError):
     """A status move the transition table does not allow; names the moves that are allowed."""
 

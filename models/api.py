@@ -1,0 +1,535 @@
+"""Dialect-neutral pieces of the APIs: key resolution, scopes, per-petition API settings, allowed
+domains and Origin checks, the rate limiter, parameter parsing, and the read queries.
+
+Nothing here knows about Tornado: a dialect (native v1, We the People, OSDI) passes in what it
+read from the request and maps the DomainErrors raised here to its own error shape.
+"""
+import datetime as dt
+import ipaddress
+import math
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import peewee as pw
+
+from models import audit, clock
+from models.apikey import SCOPES, ApiKey, authenticate, create_key
+from models.db import BaseModel, db
+from models.errors import DomainError, InvalidInput, InvalidParameter, NotAllowed, NotFound
+from models.organisation import Organisation
+from models.petition import STATUSES, Petition, roles_of
+
+# ---- errors every dialect may raise (each says the cause and the fix) ---------------------------
+
+
+class ApiKeyMissing(DomainError):
+    status = 401
+    code = "api_key_missing"
+
+    def __init__(self):
+        super().__init__("No API key was sent. Fix: send your key as `Authorization: Bearer YOUR_TOKEN` "
+                         "or as the `api_key` query parameter (create one at /user/api-tokens).")
+
+
+class ApiKeyInvalid(DomainError):
+    status = 401
+    code = "api_key_invalid"
+
+    def __init__(self):
+        super().__init__("The API key is unknown or has been revoked. Fix: check that you copied the whole "
+                         "token, or create a new key at /user/api-tokens.")
+
+
+class ScopeMissing(DomainError):
+    status = 403
+    code = "scope_missing"
+
+    def __init__(self, scope):
+        super().__init__(f"This API key does not have the {scope!r} scope. Fix: create a new key with the "
+                         f"{scope} permission at /user/api-tokens.", scope=scope)
+
+
+class TestKeyCannotWrite(DomainError):
+    status = 403
+    code = "test_key"
+
+    def __init__(self):
+        super().__init__("This is a test key: test keys read (with every count fixed at 3) but never write. "
+                         "Fix: use a live key for this call.")
+
+
+class SubmissionsDisabled(DomainError):
+    status = 403
+    code = "api_submissions_disabled"
+
+    def __init__(self):
+        super().__init__("API submissions are disabled for this petition. Fix: enable API submissions in the "
+                         "petition's API settings.")
+
+
+class OriginNotAllowed(DomainError):
+    status = 403
+    code = "origin_not_allowed"
+
+    def __init__(self, origin):
+        if origin:
+            text = (f"The request's Origin ({origin[:100]}) is not in this petition's allowed domains. Fix: check "
+                    "the Origin header of the request, or add that hostname to the allowed domains in the "
+                    "petition's API settings.")
+        else:
+            text = ("The request has no Origin header. Fix: send `Origin: https://your-allowed-domain` "
+                    "with a hostname from the petition's allowed domains.")
+        super().__init__(text)
+
+
+class KeyOrganisationLeft(DomainError):
+    status = 403
+    code = "key_owner_left_organisation"
+
+    def __init__(self, organisation_name):
+        super().__init__(f"This key belongs to {organisation_name}, which its owner no longer works for. Fix: ask "
+                         f"a current member of {organisation_name} to create a key.")
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after, limit, window):
+        self.retry_after = retry_after
+        super().__init__(f"Too many requests: at most {limit} per {window}. Fix: wait {retry_after} s "
+                         "(see Retry-After) and spread your requests out.", retry_after=retry_after)
+
+
+InvalidParameter.code = "invalid_parameter"
+
+
+class SignatureExists(DomainError):
+    status = 409
+    code = "already_signed"
+
+    def __init__(self):
+        super().__init__("This email address has already signed this petition. Fix: do not submit the same "
+                         "email twice for the same petition.")
+
+
+# ---- API keys ----------------------------------------------------------------------------------
+
+def key_token_from(query_api_key=None, authorization=None, header_key=None):
+    """The token a request carries: `Authorization: Bearer …`, a dialect's own header, or ?api_key=."""
+    if authorization:
+        scheme, _, value = authorization.strip().partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    if header_key and header_key.strip():
+        return header_key.strip()
+    if query_api_key and query_api_key.strip():
+        return query_api_key.strip()
+    return None
+
+
+def resolve_key(token):
+    """The live ApiKey for a token (None when none was sent); ApiKeyInvalid for unknown or revoked."""
+    if token is None:
+        return None
+    if len(token) > 200 or not token.isprintable():
+        raise ApiKeyInvalid()
+    key = authenticate(token)
+    if key is None:
+        raise ApiKeyInvalid()
+    if key.organisation_id is not None and not key.user.is_admin and not key.user.is_member_of(key.organisation_id):
+        # A key speaks for its organisation only while its owner works there.
+        raise KeyOrganisationLeft(key.organisation.name)
+    return key
+
+
+def require_key(key, scope):
+    """Refuse a missing key or a key without `scope`."""
+    if key is None:
+        raise ApiKeyMissing()
+    if not key.has_scope(scope):
+        raise ScopeMissing(scope)
+    return key
+
+
+def require_writing_key(key, scope):
+    require_key(key, scope)
+    if key.is_test:
+        raise TestKeyCannotWrite()
+    return key
+
+
+def issue_key(owner, name, scopes, organisation=None, is_test=False):
+    """Create a key for `owner`. A key with the update scope is for an organisation its owner works
+    for (site admins: any organisation). Returns (key, token); the token is shown once."""
+    if organisation is not None and not owner.is_admin and not owner.is_member_of(organisation.id):
+        raise InvalidInput({"organisation": f"You can only create keys for organisations you work for; "
+                                            f"you are not a member of {organisation.name}."})
+    return create_key(owner, name, scopes, organisation=organisation, is_test=is_test)
+
+
+def keys_of(user):
+    return (ApiKey.select(ApiKey, Organisation).join(Organisation, pw.JOIN.LEFT_OUTER)
+            .where(ApiKey.user == user).order_by(ApiKey.revoked_at.is_null(False), ApiKey.created_at.desc(),
+                                                 ApiKey.id.desc()))
+
+
+def key_by_prefix(prefix, user=None):
+    query = ApiKey.select().where(ApiKey.prefix == (prefix or "")[:16])
+    if user is not None:
+        query = query.where(ApiKey.user == user)
+    key = query.first()
+    if key is None:
+        raise NotFound(f"There is no API key {str(prefix)[:20]!r}.")
+    return key
+
+
+# ---- allowed domains and Origin ---------------------------------------------------------------
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def check_domain_line(line):
+    """None when `line` is a valid 'hostname' or 'hostname:port', else a message saying the fix."""
+    text = line.strip()
+    shown = text[:60]
+    if "://" in text or text.lower().startswith(("http:", "https:")):
+        return f"{shown!r}: leave out the scheme (https://); give the hostname only, like forms.example.org."
+    if "/" in text or "?" in text or "#" in text:
+        return f"{shown!r}: leave out the path; give the hostname only, like forms.example.org."
+    if any(c.isspace() for c in text):
+        return f"{shown!r}: one hostname per line, without spaces."
+    host, port = text, None
+    if text.count(":") == 1:
+        host, port = text.split(":")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            return f"{shown!r}: the port must be a number from 1 to 65535, like localhost:8000."
+    elif text.count(":") > 1:
+        return f"{shown!r}: give a hostname with an optional port, like 127.0.0.1:8000."
+    host = host.lower().rstrip(".")
+    if len(host) > 253 or not host:
+        return f"{shown!r}: not a hostname."
+    try:
+        ipaddress.IPv4Address(host)
+        return None
+    except ValueError:
+        pass
+    if not all(_LABEL.match(label) for label in host.split(".")):
+        return f"{shown!r}: not a hostname; use letters, digits, dots and hyphens, like forms.example.org."
+    return None
+
+
+def normalise_domains(text):
+    """(cleaned lines, [(line number, message)]) for the allowed-domains text."""
+    lines, problems = [], []
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        problem = check_domain_line(line)
+        if problem:
+            problems.append((number, problem))
+        else:
+            value = line.strip().lower()
+            if value not in lines:
+                lines.append(value)
+    return lines, problems
+
+
+class DomainLinesInvalid(InvalidInput):
+    """InvalidInput whose `lines` holds one message per wrong line (forms show each one)."""
+
+    def __init__(self, problems):
+        self.lines = [f"Line {number}: {message}" for number, message in problems]
+        super().__init__({"allowed_domains": " ".join(self.lines)})
+
+
+def origin_host(origin):
+    """'hostname[:port]' of an Origin header (lower case; default ports dropped), or None."""
+    if not origin or origin == "null" or len(origin) > 255:
+        return None
+    try:
+        parts = urlsplit(origin.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
+        return f"{host}:{port}"
+    return host
+
+
+def origin_allowed(petition, origin):
+    """Is the Origin one of the petition's allowed domains? An entry without a port allows that
+    hostname on any port; an entry with a port allows that port only."""
+    host = origin_host(origin)
+    if host is None:
+        return False
+    bare = host.rsplit(":", 1)[0] if ":" in host else host
+    for entry in petition.domain_list:
+        if entry == host or (":" not in entry and entry == bare):
+            return True
+    return False
+
+
+def check_submission(petition, key, origin, origin_required):
+    """May `key` submit signatures to `petition` from `origin`? Raises the refusal's cause."""
+    require_writing_key(key, "create")
+    if not petition.api_enabled:
+        raise SubmissionsDisabled()
+    if origin or origin_required:
+        if not origin_allowed(petition, origin):
+            raise OriginNotAllowed(origin)
+
+
+# ---- per-petition API settings ----------------------------------------------------------------
+
+SETTINGS_ROLES = frozenset({"petitioner", "clerk", "admin"})
+
+
+def may_edit_api_settings(actor, petition):
+    return bool(roles_of(actor, petition) & SETTINGS_ROLES)
+
+
+def update_api_settings(petition, actor, *, api_enabled, allowed_domains, hidden):
+    """Save 'Enable API submissions', 'Allowed domains' and 'Hide from public pages'.
+
+    Editable by the lead petitioner, the addressed organisation's clerks and site admins. Returns
+    {field: new value} of what changed; every change is audited.
+    """
+    roles = roles_of(actor, petition)
+    if not roles & SETTINGS_ROLES:
+        raise NotAllowed("Only the lead petitioner, the organisation's clerks and site admins may change "
+                         "this petition's API settings.")
+    lines, problems = normalise_domains(allowed_domains)
+    if problems:
+        raise DomainLinesInvalid(problems)
+    if len(lines) > 50:
+        raise InvalidInput({"allowed_domains": "List at most 50 domains."})
+    hidden = bool(hidden)
+    with db.atomic():
+        current = Petition.get_by_id(petition.id)
+        if (current.hidden and not hidden and current.hidden_reason
+                and not roles & {"admin", "moderator"}):
+            raise NotAllowed("Moderation hid this petition; only a site admin or moderation can show it again.")
+        values = {"api_enabled": bool(api_enabled), "allowed_domains": "\n".join(lines), "hidden": hidden}
+        changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+        if changed:
+            Petition.update(updated_at=clock.now(), **changed).where(Petition.id == petition.id).execute()
+            for name, value in changed.items():
+                audit.record(petition.id, actor, "hidden" if name == "hidden" else "api_settings", field=name,
+                             old=getattr(current, name), new=value)
+    return changed
+
+
+# ---- rate limiting: fixed windows counted in the database (shared by every process) -------------
+
+class ApiRateWindow(BaseModel):
+    bucket = pw.CharField(max_length=64)  # "key:<id>" or "ip:<address>"
+    window = pw.CharField(max_length=8)  # "s" or "m" plus the length in seconds
+    started = pw.BigIntegerField()  # window start, seconds since the epoch
+    hits = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "api_rate_window"
+        primary_key = pw.CompositeKey("bucket", "window", "started")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    limit: int
+    seconds: int
+    label: str
+
+
+def rate_limits(env=os.environ):
+    """Burst and sustained limits from PORTAL_API_RATE_BURST (per second, default 10) and
+    PORTAL_API_RATE_PER_MINUTE (default 1500); 0 switches a limit off."""
+
+    def number(name, default):
+        try:
+            return max(0, int(env.get(name) or default))
+        except ValueError:
+            return default
+
+    limits = [RateLimit(number("PORTAL_API_RATE_BURST", 10), 1, "second"),
+              RateLimit(number("PORTAL_API_RATE_PER_MINUTE", 1500), 60, "minute")]
+    return [limit for limit in limits if limit.limit > 0]
+
+
+def _epoch(moment):
+    return int((moment - dt.datetime(1970, 1, 1)).total_seconds())
+
+
+def hit(bucket, limits=None):
+    """Count one request for `bucket`; raise RateLimited (with Retry-After seconds) over a limit."""
+    limits = rate_limits() if limits is None else limits
+    now = _epoch(clock.now())
+    bucket = bucket[:64]
+    refusal = None
+    with db.atomic():
+        for limit in limits:
+            started = now - now % limit.seconds
+            window = f"w{limit.seconds}"
+            (ApiRateWindow.insert(bucket=bucket, window=window, started=started, hits=1)
+             .on_conflict(conflict_target=[ApiRateWindow.bucket, ApiRateWindow.window, ApiRateWindow.started],
+                          update={ApiRateWindow.hits: ApiRateWindow.hits + 1})
+             .execute())
+            hits = (ApiRateWindow.select(ApiRateWindow.hits)
+                    .where((ApiRateWindow.bucket == bucket) & (ApiRateWindow.window == window)
+                           & (ApiRateWindow.started == started)).scalar())
+            if hits == 1 and limit.seconds >= 60:
+                # A new minute: forget windows older than an hour (keeps the table small).
+                ApiRateWindow.delete().where(ApiRateWindow.started < now - 3600).execute()
+            if hits > limit.limit and refusal is None:
+                refusal = RateLimited(max(1, started + limit.seconds - now), limit.limit, limit.label)
+    if refusal:
+        raise refusal
+
+
+# ---- parameters ---------------------------------------------------------------------------------
+
+_SLUG_OR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+LANGUAGES = ("en", "nl", "de", "fr", "nl_fr", "nl_gr", "no", "da", "sv", "fi", "es", "it", "pl", "pt")
+
+
+def petition_by_key(key, query=None):
+    """Petition.by_key for untrusted input: anything that is not an id or a slug is simply unknown."""
+    key = (key or "").strip()
+    problem = NotFound(f"There is no petition {key[:40]!r} here. Fix: name the petition by its numeric id or its "
+                       "slug (as in its address /petitions/<slug>).")
+    if not _SLUG_OR_ID.match(key) or (key.isdigit() and len(key) > 11):
+        raise problem
+    try:
+        return Petition.by_key(key.lower() if not key.isdigit() else key, query)
+    except NotFound:
+        raise problem from None
+
+
+def organisation_by_key(key):
+    key = (key or "").strip()
+    problem = NotFound(f"There is no organisation {key[:40]!r}. Fix: name it by its numeric id or its slug "
+                       "(see /api/v1/organisations).")
+    if not _SLUG_OR_ID.match(key) or (key.isdigit() and len(key) > 11):
+        raise problem
+    try:
+        return Organisation.by_slug_or_id(key.lower() if not key.isdigit() else key)
+    except NotFound:
+        raise problem from None
+
+
+def parse_list(name, value, limit=50):
+    """A comma-separated parameter ('a,b' or petitions.eu's '{a,b}') as a list of clean strings."""
+    if value is None:
+        return []
+    text = value.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if len(items) > limit:
+        raise InvalidParameter({name: f"Give at most {limit} values."})
+    for item in items:
+        if len(item) > 100 or not item.isprintable():
+            raise InvalidParameter({name: f"{item[:40]!r} is not a valid value."})
+    return items
+
+
+def parse_int(name, value, default, minimum, maximum):
+    if value is None:
+        return default
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise InvalidParameter({name: f"Give a whole number from {minimum} to {maximum}."})
+    number = int(text)
+    if not minimum <= number <= maximum:
+        raise InvalidParameter({name: f"Give a whole number from {minimum} to {maximum}."})
+    return number
+
+
+def parse_fields(name, value, default, options):
+    """The requested `fields` (always including the defaults), refusing unknown ones by name."""
+    wanted = parse_list(name, value)
+    unknown = [item for item in wanted if item not in options and item not in default]
+    if unknown:
+        raise InvalidParameter({name: f"Unknown field {unknown[0][:40]!r}; choose from: "
+                                      f"{', '.join(sorted(set(options) | set(default)))}."})
+    return list(default) + [item for item in wanted if item not in default]
+
+
+def parse_language(value):
+    if value is None:
+        return None
+    if value not in LANGUAGES:
+        raise InvalidParameter({"language": f"Unknown language; use one of: {', '.join(LANGUAGES)}."})
+    return value
+
+
+def parse_statuses(value):
+    statuses = parse_list("status", value)
+    for status in statuses:
+        if status not in STATUSES:
+            raise InvalidParameter({"status": f"Unknown status {status[:40]!r}; use any of: {', '.join(STATUSES)}."})
+    return statuses
+
+
+def parse_time(name, value):
+    """A date (YYYY-MM-DD) or an ISO-8601 time as naive UTC, or None."""
+    if value is None or value == "":
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+        return clock.parse_iso(text)
+    except (ValueError, OverflowError):
+        raise InvalidParameter({name: f"{text[:40]!r} is not a date; use YYYY-MM-DD or an ISO-8601 time."}) from None
+
+
+# ---- the read side: what a key may see ----------------------------------------------------------
+
+TEST_KEY_COUNT = 3  # petitions.eu: a test key reads every count as 3
+
+
+def petitions_for(key):
+    """Petitions an API caller may read: published ones that are not hidden, plus the hidden ones of
+    the organisation the key belongs to."""
+    published = Petition.opens_at.is_null(False)
+    visible = Petition.hidden == False  # noqa: E712
+    if key is not None and key.organisation_id is not None:
+        visible = visible | (Petition.organisation == key.organisation_id)
+    return Petition.select().where(published & visible)
+
+
+def readable_petition(key, name):
+    return petition_by_key(name, petitions_for(key))
+
+
+def counted_petition(name):
+    """The petition whose verified count anyone may read: public ones, and hidden ones with API
+    submissions enabled."""
+    query = Petition.select().where(Petition.opens_at.is_null(False)
+                                    & ((Petition.hidden == False) | (Petition.api_enabled == True)))  # noqa: E712
+    return petition_by_key(name, query)
+
+
+def confirmed_signatures(petition_query=None):
+    from models.signature import Signature
+
+    return (Signature.select(Signature.confirmed_at, Petition.id.alias("petition_id"),
+                             Petition.title.alias("petition_name"), Organisation.id.alias("organisation_id"),
+                             Organisation.name.alias("organisation_name"))
+            .join(Petition).join(Organisation)
+            .where(Signature.confirmed_at.is_null(False)))
+
+
+def total_pages(total, per_page):
+    return max(1, math.ceil(total / per_page)) if per_page else 1
+
+
+__all__ = ["ApiKeyMissing", "ApiKeyInvalid", "ScopeMissing", "TestKeyCannotWrite", "SubmissionsDisabled",
+           "OriginNotAllowed", "RateLimited", "InvalidParameter", "SignatureExists", "key_token_from",
+           "resolve_key", "require_key", "require_writing_key", "issue_key", "check_domain_line",
+           "normalise_domains", "origin_allowed", "check_submission", "update_api_settings", "hit",
+           "rate_limits", "petitions_for", "readable_petition", "counted_petition", "SCOPES"]
