@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import tornado.web
 
 from handlers.base import BaseHandler, JsonHandler
-from models import apikey, clock, config, dialects, osdi
+from models import api, clock, config, dialects, osdi
 from models.errors import DomainError, InvalidInput, NotFound
 from models.pagination import paginate
 from models.petition import Petition
@@ -60,7 +60,10 @@ class OsdiHandler(JsonHandler):
         """The request's key. Any valid key may read: everything served is public on the site anyway;
         the writes check their own scope (update, create) in the domain functions."""
         token = self.request.headers.get("OSDI-API-Token") or self.request.headers.get("api-key")
-        key = apikey.authenticate(token) if token else None
+        try:
+            key = api.key_for_request(token, self.request.remote_ip)  # rate limited like every dialect
+        except (api.ApiKeyInvalid, api.KeyOrganisationLeft):
+            key = None
         if key is None:
             raise OsdiError(401, "UNAUTHORIZED", "Send a valid API key in the OSDI-API-Token (or api-key) header.")
         return key
@@ -217,10 +220,11 @@ class OsdiHandler(JsonHandler):
     def _handle_request_exception(self, error):
         if isinstance(error, DomainError):
             status = {InvalidInput: 400}.get(type(error), error.status)
-            if status not in (400, 401, 403, 404):
+            if status not in (400, 401, 403, 404, 409, 429):
                 status = 400
             properties = list(error.fields) if isinstance(error, InvalidInput) else []
             translated = OsdiError(status, ERROR_CODES.get(status, "INVALID_REQUEST"), error.message, properties)
+            translated.retry_after = getattr(error, "retry_after", None)
             self.send_error(status, exc_info=(OsdiError, translated, None))
             return
         super()._handle_request_exception(error)
@@ -243,6 +247,7 @@ class OsdiHandler(JsonHandler):
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
         body = self.error_body(status_code, self.error_message(status_code, exc_info), error)
+        self.set_retry_after(error)
         self.set_header("Content-Type", "application/hal+json; charset=UTF-8")
         self.finish(json.dumps(body, ensure_ascii=False))
 

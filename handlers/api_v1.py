@@ -67,12 +67,7 @@ class ApiV1Handler(JsonHandler):
     def authenticate(self, scope=None):
         """The request's key (rate limited per key; anonymous and failed calls per address)."""
         token = api.key_token_from(self.arg("api_key"), self.request.headers.get("Authorization"))
-        try:
-            key = api.resolve_key(token)
-        except api.ApiKeyInvalid:
-            api.hit(f"ip:{self.request.remote_ip}")
-            raise
-        api.hit(f"key:{key.id}" if key else f"ip:{self.request.remote_ip}")
+        key = api.key_for_request(token, self.request.remote_ip)
         if scope:
             api.require_key(key, scope)
         self.key = key
@@ -123,9 +118,6 @@ class ApiV1Handler(JsonHandler):
         return body
 
     def write_error(self, status_code, **kwargs):
-        error = kwargs.get("exc_info", (None, None))[1]
-        if isinstance(error, api.RateLimited):
-            self.set_header("Retry-After", str(error.retry_after))
         if status_code == 401:
             self.set_header("WWW-Authenticate", 'Bearer realm="api"')
         super().write_error(status_code, **kwargs)

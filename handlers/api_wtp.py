@@ -11,7 +11,7 @@ from pathlib import Path
 import tornado.web
 
 from handlers.base import BaseHandler, JsonHandler
-from models import apikey, config, dialects
+from models import api, config, dialects
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.organisation import Organisation
 from models.petition import Petition
@@ -59,7 +59,10 @@ class WtpHandler(JsonHandler):
         """The request's key (401 with code 85 without a valid one). Any valid key may read: what is
         served is public on the site anyway; writing checks the create scope."""
         token = token or self.get_query_argument("api_key", None)
-        key = apikey.authenticate(token) if token else None
+        try:
+            key = api.key_for_request(token, self.request.remote_ip)  # rate limited like every dialect
+        except (api.ApiKeyInvalid, api.KeyOrganisationLeft):
+            key = None
         if key is None:
             raise WtpError(401, "85", "401 Unauthorized : Invalid key.", "The key provided is not valid.",
                            f"{self.anchor}-error-401")
@@ -115,6 +118,7 @@ class WtpHandler(JsonHandler):
     def _handle_request_exception(self, error):
         if isinstance(error, DomainError):
             translated = self.translate(error)
+            translated.retry_after = getattr(error, "retry_after", None)
             self.send_error(translated.status_code, exc_info=(WtpError, translated, None))
             return
         super()._handle_request_exception(error)
@@ -359,15 +363,23 @@ class SignatureCreateHandler(WtpHandler):
             raise WtpError(400, "75", f"400 : Missing required fields. These fields are required: {fields}. "
                                       f"Missing: {', '.join(missing)}.",
                            f"Missing required fields. These fields are required: {fields}.", "signatures-create-error-400")
-        if key.is_test or not key.has_scope("create"):
-            reason = "Test keys never write." if key.is_test else "This key does not have the create scope."
-            raise WtpError(403, "", f"403 Forbidden : {reason}", reason, "signatures-create-error-403")
+        try:
+            api.require_writing_key(key, "create")
+        except DomainError as error:
+            raise WtpError(403, "", f"403 Forbidden : {error.message}", error.message,
+                           "signatures-create-error-403") from None
         petition_key = self.text(body, "petition_id")
         try:
             petition = dialects.visible_petition(petition_key)
         except NotFound:
             raise WtpError(404, "76", f"404 Not Found : No such petition {petition_key[:40]}.",
                            "The petition you are trying to sign doesn't exist.", "signatures-create-error-404") from None
+        try:
+            # The petition's own API settings decide, as on every key-based channel.
+            api.check_submission(petition, key, self.request.headers.get("Origin"), origin_required=False)
+        except DomainError as error:
+            raise WtpError(403, "74", f"403 Forbidden : {error.message}", error.message,
+                           "signatures-create-error-403") from None
         try:
             submit(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
                    email=self.text(body, "email"), postal_code=self.text(body, "zip"), city=self.text(body, "city"),

@@ -247,10 +247,18 @@ class JsonHandler(BaseHandler):
             body.update({k: v for k, v in error.details.items() if k != "fields"})
         return body
 
+    def set_retry_after(self, error):
+        """A 429 from the rate limiter says when to come back (dialects keep the attribute when they
+        translate the error into their own shape)."""
+        seconds = getattr(error, "retry_after", None)
+        if seconds:
+            self.set_header("Retry-After", str(seconds))
+
     def write_error(self, status_code, **kwargs):
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
         message = self.error_message(status_code, exc_info)
+        self.set_retry_after(error)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(json.dumps(self.error_body(status_code, message, error), default=_json_default,
                                ensure_ascii=False))

@@ -145,6 +145,18 @@ def resolve_key(token):
     return key
 
 
+def key_for_request(token, client_address):
+    """The key a request carries (None when none was sent), counted against the rate limits: per
+    key, and per client address for calls without a valid key. Every key-based dialect calls this."""
+    try:
+        key = resolve_key(token)
+    except ApiKeyInvalid:
+        hit(f"ip:{client_address}")
+        raise
+    hit(f"key:{key.id}" if key else f"ip:{client_address}")
+    return key
+
+
 def require_key(key, scope):
     """Refuse a missing key or a key without `scope`."""
     if key is None:

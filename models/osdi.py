@@ -8,7 +8,7 @@ import json
 
 import peewee as pw
 
-from models import audit, clock
+from models import api, audit, clock
 from models.db import BaseModel, db
 from models.errors import InvalidInput, NotAllowed
 from models.petition import Petition, transition, unique_slug
@@ -266,10 +266,8 @@ def record_signature(key, petition, data):
     Returns signature.submit()'s result. The confirmation mail is always sent (it is what makes a
     signature count), so triggers.autoresponse cannot switch it off; add_tags is accepted and ignored.
     """
-    if key.is_test:
-        raise NotAllowed("Test keys never write.")
-    if not key.has_scope("create"):
-        raise NotAllowed("Recording signatures needs a key with the create scope.")
+    # The same rule as every key-based channel: create scope, no test key, API submissions enabled.
+    api.check_submission(petition, key, origin=None, origin_required=False)
     if not isinstance(data, dict):
         raise InvalidInput({"body": "Send the signature as a JSON object."})
     person = data.get("person")

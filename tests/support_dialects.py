@@ -9,10 +9,22 @@ from models.response import Response, ResponsePetition
 
 
 def token(make, scopes=("read",), organisation=None, is_test=False, user=None):
-    """A key's secret token (the key itself is found again by authenticate())."""
-    _key, secret = create_key(user or make.user(), "test key", list(scopes), organisation=organisation,
-                              is_test=is_test)
+    """A key's secret token (the key itself is found again by authenticate()). A key of an
+    organisation belongs to one of its clerks: it speaks for the organisation only while its
+    owner works there."""
+    user = user or make.user()
+    if organisation is not None and not user.is_member_of(organisation.id):
+        from models.user import add_membership
+
+        add_membership(user, organisation, "clerk")
+    _key, secret = create_key(user, "test key", list(scopes), organisation=organisation, is_test=is_test)
     return secret
+
+
+def accepting_api_signatures(petition):
+    """Turn on 'Enable API submissions' (a petition's own choice on every key-based channel)."""
+    Petition.update(api_enabled=True).where(Petition.id == petition.id).execute()
+    return reload(petition)
 
 
 def answer(make, petitions, title="Our answer", published_at=None):

@@ -12,6 +12,9 @@ from models.mail import OutboxMessage
 from models.petition import Petition
 from models.signature import Signature
 from tests.support_dialects import osdi_headers, post_json, token
+from tests.support_api import relaxed_rate_limits  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 
 BASE = "/api/osdi/v1"
 T0 = clock.now().replace(hour=12, minute=0, second=0) - dt.timedelta(days=20)
@@ -249,7 +252,7 @@ async def test_petition_write_refusals(web, make):
 @pytest.mark.gen_test
 async def test_record_signature_helper_and_signature_resources(web, make):
     org = make.organisation()
-    petition = make.petition(organisation=org)
+    petition = make.petition(organisation=org, api_enabled=True)
     writer = token(make, scopes=("read", "create"), organisation=org)
     reply = await post_json(web, BASE + f"/petitions/{petition.id}/record_signature_helper", signer(),
                             osdi_headers(writer))
@@ -310,15 +313,19 @@ async def test_record_signature_helper_and_signature_resources(web, make):
 
 @pytest.mark.gen_test
 async def test_record_signature_refusals(web, make):
-    petition = make.petition()
+    petition = make.petition(api_enabled=True)
     path = BASE + f"/petitions/{petition.id}/record_signature_helper"
     writer = token(make, scopes=("read", "create"))
     assert_error(await post_json(web, path, signer(), osdi_headers(token(make))), 403)
     assert_error(await post_json(web, path, signer(), osdi_headers(token(make, scopes=("create",), is_test=True))), 403)
     assert_error(await post_json(web, path, signer(), {}), 401)
-    closed = make.petition(status="to_process")
+    closed = make.petition(status="to_process", api_enabled=True)
     assert_error(await post_json(web, BASE + f"/petitions/{closed.id}/record_signature_helper", signer(),
                                  osdi_headers(writer)), 403)
+    refused = make.petition()  # API submissions not enabled by the petition
+    error = assert_error(await post_json(web, BASE + f"/petitions/{refused.id}/record_signature_helper", signer(),
+                                         osdi_headers(writer)), 403)
+    assert "API submissions are disabled" in error["description"]
     assert_error(await post_json(web, BASE + "/petitions/424242/record_signature_helper", signer(),
                                  osdi_headers(writer)), 404)
     error = assert_error(await post_json(web, path, {"comments": "no person"}, osdi_headers(writer)), 400)

@@ -5,6 +5,9 @@ import pytest
 from models import clock
 from models.signature import Signature
 from tests.support_dialects import answer, osdi_headers, post_json, token
+from tests.support_api import relaxed_rate_limits  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 
 
 async def sign_on_web(web, petition, email, name="Web Signer"):
@@ -29,7 +32,7 @@ async def sign_osdi(web, petition, email, secret):
 
 @pytest.mark.gen_test
 async def test_three_channels_one_table_one_uniqueness_rule(web, make):
-    petition = make.petition()
+    petition = make.petition(api_enabled=True)
     secret = token(make, scopes=("read", "create"))
     await sign_on_web(web, petition, "web@example.org")
     await sign_wtp(web, petition, "wtp@example.org", secret)
@@ -48,7 +51,7 @@ async def test_three_channels_one_table_one_uniqueness_rule(web, make):
 @pytest.mark.gen_test
 async def test_no_dialect_leaks_an_email_or_a_hidden_name(web, make):
     petition = make.petition(status="in_process")
-    open_petition = make.petition(organisation=petition.organisation)
+    open_petition = make.petition(organisation=petition.organisation, api_enabled=True)
     secret = token(make, scopes=("read", "create"))
     hidden = make.signature(open_petition, full_name="Hilda Hiddenname", email="hilda@secret.example",
                             show_name=False, city="Riverton")

@@ -10,6 +10,9 @@ from models import clock
 from models.apikey import authenticate, revoke
 from models.signature import Signature
 from tests.support_dialects import answer, token
+from tests.support_api import relaxed_rate_limits  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 
 T0 = clock.now().replace(hour=12, minute=0, second=0) - dt.timedelta(days=20)
 
@@ -256,7 +259,7 @@ async def test_responses_list_one_and_several_petitions(web, make):
 
 @pytest.mark.gen_test
 async def test_post_signature_json_and_form_and_every_error(web, make):
-    petition = make.petition()
+    petition = make.petition(api_enabled=True)
     writer = token(make, scopes=("create",))
     good = {"petition_id": str(petition.id), "email": "John.Doe@Example.com", "first_name": "John",
             "last_name": "Doe", "zip": 55555}
@@ -288,9 +291,14 @@ async def test_post_signature_json_and_form_and_every_error(web, make):
     info = assert_error(await web.post(f"/v1/signatures?api_key={writer}", {**good, "petition_id": "777777"},
                                        xsrf=False), 404, "76")
     assert info["userMessage"] == "The petition you are trying to sign doesn't exist."
-    closed = make.petition(status="to_process")
+    closed = make.petition(status="to_process", api_enabled=True)
     assert_error(await web.post(f"/v1/signatures?api_key={writer}", {**good, "petition_id": str(closed.id)},
                                 xsrf=False), 403, "74")
+    # The petition's own "Enable API submissions" decides on this channel too.
+    refused = make.petition()
+    info = assert_error(await web.post(f"/v1/signatures?api_key={writer}", {**good, "petition_id": str(refused.id)},
+                                       xsrf=False), 403, "74")
+    assert "API submissions are disabled" in info["userMessage"]
     assert_error(await web.post(f"/v1/signatures?api_key={token(make)}", good, xsrf=False), 403)
     test_key = token(make, scopes=("create",), is_test=True)
     assert_error(await web.post(f"/v1/signatures?api_key={test_key}", {**good, "email": "t@example.org"},
@@ -309,7 +317,7 @@ async def test_post_signature_json_and_form_and_every_error(web, make):
 
 @pytest.mark.gen_test
 async def test_validations_show_only_this_keys_confirmed_submissions(web, make):
-    petition, other = make.petition(), make.petition()
+    petition, other = make.petition(api_enabled=True), make.petition(api_enabled=True)
     mine, theirs = token(make, scopes=("create",)), token(make, scopes=("create",))
     for secret, email, target in ((mine, "a@example.org", petition), (mine, "b@example.org", other),
                                   (mine, "c@example.org", petition), (theirs, "d@example.org", petition)):
