@@ -168,6 +168,13 @@ def live_server(database):
     server.stop()
 
 
+@pytest.fixture
+def relaxed_rate_limits(monkeypatch):
+    """API tests make many calls at once; the rate-limit tests set their own limits."""
+    monkeypatch.setenv("PORTAL_API_RATE_BURST", "100000")
+    monkeypatch.setenv("PORTAL_API_RATE_PER_MINUTE", "1000000")
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir():
     path = os.path.abspath(os.environ.get("PORTAL_TEST_ARTIFACTS", "test-artifacts"))

@@ -1,7 +1,6 @@
 """Helpers for the API tests: signed-in sessions without the sign-in page, keys, JSON calls."""
 import json
 
-import pytest
 import tornado.web
 
 from models import config
@@ -37,9 +36,3 @@ async def call(web, method, path, body=None, token=None, headers=None, raw=None,
         data = b""
     return await web.fetch(path, method=method, body=data, headers=all_headers)
 
-
-@pytest.fixture
-def relaxed_rate_limits(monkeypatch):
-    """Most tests make many calls at once; the rate-limit tests set their own limits."""
-    monkeypatch.setenv("PORTAL_API_RATE_BURST", "100000")
-    monkeypatch.setenv("PORTAL_API_RATE_PER_MINUTE", "1000000")

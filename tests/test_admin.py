@@ -238,7 +238,7 @@ async def test_odd_input_never_gives_a_500(web, make):
         f"/my/petitions/{concept.id}/edit": ["title", "request", "organisation", "language", "closes_on"],
         f"/moderation/{staging.id}/publish": ["closes_on"],
         f"/moderation/{staging.id}/send-back": ["back-note"],
-        f"/admin/organisations/new": ["name", "slug", "kind", "contact_email", "answer_period_days", "signature_threshold"],
+        "/admin/organisations/new": ["name", "slug", "kind", "contact_email", "answer_period_days", "signature_threshold"],
         f"/admin/organisations/{org.slug}": ["name", "kind", "contact_email", "answer_period_days", "signature_threshold"],
         f"/admin/organisations/{org.slug}/members/invite": ["email", "role"],
         f"/admin/organisations/{org.slug}/members/{admin.id}/role": ["role"],

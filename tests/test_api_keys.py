@@ -10,7 +10,7 @@ import pytest
 from models.apikey import ApiKey, authenticate, hash_secret
 from models.audit import AuditEvent
 from models.petition import Petition
-from tests.support_api import call, new_key, relaxed_rate_limits, sign_in_as  # noqa: F401
+from tests.support_api import call, new_key, sign_in_as
 
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import pytest
 from models.api import update_api_settings
 from models.apikey import revoke
 from models.audit import Actor
-from tests.support_api import call, new_key, relaxed_rate_limits  # noqa: F401
+from tests.support_api import call, new_key
 
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 ORIGIN = "https://forms.example.org"

@@ -2,7 +2,6 @@
 import pytest
 import requests
 
-from tests.support_api import relaxed_rate_limits  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 

@@ -7,7 +7,7 @@ import pytest
 from models.api import update_api_settings
 from models.audit import Actor
 from models.petition import Petition
-from tests.support_api import call, new_key, relaxed_rate_limits  # noqa: F401
+from tests.support_api import call, new_key
 
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 T0 = dt.datetime(2026, 3, 1, 12, 0, 0)

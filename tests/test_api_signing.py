@@ -11,7 +11,7 @@ from models.mail import OutboxMessage
 from models.petition import Petition
 from models.signature import Signature
 from tests.support import deliver_mail, link_in, mails_in
-from tests.support_api import call, new_key, relaxed_rate_limits  # noqa: F401
+from tests.support_api import call, new_key
 
 ORIGIN = "https://forms.example.org"
 GOOD = {"full_name": "Jane Doe", "email": "Jane@Example.org", "accept_terms": True, "show_name_public": False,

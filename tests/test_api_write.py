@@ -9,7 +9,7 @@ from models.apikey import revoke
 from models.audit import Actor, AuditEvent, history
 from models.mail import OutboxMessage
 from models.petition import Petition, update_recipient_fields
-from tests.support_api import call, new_key, relaxed_rate_limits  # noqa: F401
+from tests.support_api import call, new_key
 
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 

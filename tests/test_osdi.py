@@ -12,7 +12,6 @@ from models.mail import OutboxMessage
 from models.petition import Petition
 from models.signature import Signature
 from tests.support_dialects import osdi_headers, post_json, token
-from tests.support_api import relaxed_rate_limits  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 

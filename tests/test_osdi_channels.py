@@ -5,7 +5,6 @@ import pytest
 from models import clock
 from models.signature import Signature
 from tests.support_dialects import answer, osdi_headers, post_json, token
-from tests.support_api import relaxed_rate_limits  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 

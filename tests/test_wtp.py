@@ -10,7 +10,6 @@ from models import clock
 from models.apikey import authenticate, revoke
 from models.signature import Signature
 from tests.support_dialects import answer, token
-from tests.support_api import relaxed_rate_limits  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 
