@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs import (answer_due_reminders, chase_handover, close_petitions, deliver_mail, response_notices,
                   signature_hygiene)
+from models import clock
 from models import jobs as records
 from models.db import db
 
@@ -100,7 +101,7 @@ def run_job(name, trigger="schedule"):
     database can be reached (now, or by the next run), and reported in the result.
     """
     job = by_name(name)
-    started = records.wall_now()
+    started = clock.wall_now()
     run = None
     try:
         settings = job_settings(job)
@@ -148,7 +149,7 @@ def run_in_background(name, trigger="admin"):
 
 def next_run(job, last_run=None, now=None):
     """When the job is next due (UTC, naive), or None when it is off."""
-    now = now or records.wall_now()
+    now = now or clock.wall_now()
     trigger = trigger_of(schedule_of(job))
     if trigger is None:
         return None

@@ -16,6 +16,11 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
+def wall_now() -> dt.datetime:
+    """The real time, whatever the clock is pinned to (for leases and for when mail is due)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
 def today() -> dt.date:
     return now().date()
 

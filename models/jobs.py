@@ -26,10 +26,6 @@ LEASE = dt.timedelta(minutes=10)
 HOST = socket.gethostname()[:100]
 
 
-def wall_now():
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
 class JobRun(BaseModel):
     job = pw.CharField(max_length=64, index=True)
     trigger = pw.CharField(max_length=16, default="schedule")  # schedule, cli, admin
@@ -138,7 +134,7 @@ def acquire(name, lease=LEASE):
 
 
 def _acquire_lease(name, lease):
-    now = wall_now()
+    now = clock.wall_now()
     me = holder_id()
     JobLock.insert(name=name).on_conflict_ignore().execute()
     row = JobLock.get_by_id(name)
@@ -155,7 +151,7 @@ def heartbeat():
     if current is None or is_postgres():
         return True
     name, lease = current
-    now = wall_now()
+    now = clock.wall_now()
     return bool(JobLock.update(lease_until=now + lease)
                 .where((JobLock.name == name) & (JobLock.holder == holder_id())).execute())
 
@@ -184,19 +180,19 @@ KEEP_FAILED_RUNS = dt.timedelta(days=90)
 
 
 def start_run(name, trigger):
-    now = wall_now()
+    now = clock.wall_now()
     # Retention: frequent jobs would otherwise add thousands of rows a day.
     (JobRun.delete().where((JobRun.job == name) & (
         ((JobRun.outcome == "ok") & (JobRun.started_at < now - KEEP_OK_RUNS))
         | (JobRun.started_at < now - KEEP_FAILED_RUNS))).execute())
     # Runs left 'running' by a process that died: we hold the lock, so nobody else is running it.
-    (JobRun.update(outcome="abandoned", finished_at=wall_now(), error="the process running it stopped")
+    (JobRun.update(outcome="abandoned", finished_at=clock.wall_now(), error="the process running it stopped")
      .where((JobRun.job == name) & (JobRun.outcome == "running")).execute())
-    return JobRun.create(job=name, trigger=trigger, worker=holder_id(), started_at=wall_now(), as_of=clock.now())
+    return JobRun.create(job=name, trigger=trigger, worker=holder_id(), started_at=clock.wall_now(), as_of=clock.now())
 
 
 def finish_run(run, outcome, counts=None, error=None):
-    (JobRun.update(outcome=outcome, finished_at=wall_now(), counts=json.dumps(counts or {}),
+    (JobRun.update(outcome=outcome, finished_at=clock.wall_now(), counts=json.dumps(counts or {}),
                    error=(error or None) and error[:4000])
      .where(JobRun.id == run.id).execute())
 
@@ -205,7 +201,7 @@ def remember_unrecorded(name, trigger, started_at, error, run_id=None):
     """Keep a failure the database could not take; the next run in this process writes it."""
     with _unrecorded_guard:
         _unrecorded.append(dict(id=run_id, job=name, trigger=trigger, worker=holder_id(), started_at=started_at,
-                                finished_at=wall_now(), as_of=None, outcome="failed", counts="{}",
+                                finished_at=clock.wall_now(), as_of=None, outcome="failed", counts="{}",
                                 error=error[:4000]))
         del _unrecorded[:-50]
 

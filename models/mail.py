@@ -56,13 +56,15 @@ def enqueue(to_address, template, dedupe_key=None, **context):
     """Queue one mail. Call inside the transaction of the change it announces."""
     subject, body = render(template, **context)
     now = clock.now()
+    # Mail queued by a job running "as if it were" a later time (`jobs run --now`) is due now.
+    due = min(now, clock.wall_now())
     if dedupe_key is not None:
         query = (OutboxMessage.insert(to_address=to_address, subject=subject[:255], body=body, kind=template,
-                                      dedupe_key=dedupe_key, next_attempt_at=now, created_at=now)
+                                      dedupe_key=dedupe_key, next_attempt_at=due, created_at=now)
                  .on_conflict_ignore())
         return query.execute()
     return OutboxMessage.create(to_address=to_address, subject=subject[:255], body=body, kind=template,
-                                next_attempt_at=now, created_at=now)
+                                next_attempt_at=due, created_at=now)
 
 
 class PermanentFailure(Exception):

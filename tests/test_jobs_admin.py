@@ -23,11 +23,10 @@ async def test_jobs_page_is_for_admins_only(web, make, database):
 @pytest.mark.gen_test
 async def test_admin_sees_jobs_failures_and_failed_mail_and_runs_a_job_now(web, make, database):
     from jobs.scheduler import JOBS
-    from models import jobs as records
 
     petition = make.petition()
     Petition.update(closes_at=clock.now() - days(1)).where(Petition.id == petition.id).execute()
-    JobRun.create(job="deliver_mail", worker="h:1", started_at=records.wall_now(), finished_at=records.wall_now(),
+    JobRun.create(job="deliver_mail", worker="h:1", started_at=clock.wall_now(), finished_at=clock.wall_now(),
                   outcome="failed", error="database unavailable (OperationalError: boom)")
     OutboxMessage.create(to_address="gone@example.net", subject="s", body="b", kind="status_changed",
                          status="failed", attempts=1, last_error="recipient refused: 550",

@@ -9,6 +9,7 @@ import pytest
 
 from jobs import scheduler
 from jobs.scheduler import ScheduleError, check_schedules, job_settings, next_run, schedule_of, trigger_of
+from models import clock
 from models import jobs as records
 from models.jobs import JobLock, JobRun
 from models.mail import OutboxMessage
@@ -72,9 +73,9 @@ def test_sqlite_lease_taken_over_when_expired_or_its_process_died(backend):
         pytest.skip("PostgreSQL uses advisory locks, released by the server when a session ends")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    future = records.wall_now() + dt.timedelta(minutes=5)
+    future = clock.wall_now() + dt.timedelta(minutes=5)
     JobLock.create(name="a", holder="elsewhere.example:1", lease_until=future)
-    JobLock.create(name="b", holder="elsewhere.example:1", lease_until=records.wall_now() - dt.timedelta(seconds=1))
+    JobLock.create(name="b", holder="elsewhere.example:1", lease_until=clock.wall_now() - dt.timedelta(seconds=1))
     JobLock.create(name="c", holder=f"{records.HOST}:{dead.pid}", lease_until=future)
     JobLock.create(name="d", holder=f"{records.HOST}:{os.getppid()}", lease_until=future)  # alive
     assert [records.acquire(name) for name in "abcd"] == [False, True, True, False]
@@ -84,7 +85,7 @@ def test_sqlite_lease_taken_over_when_expired_or_its_process_died(backend):
 
 
 def test_runs_are_recorded_and_old_ones_pruned(database):
-    now = records.wall_now()
+    now = clock.wall_now()
     JobRun.create(job="close_petitions", worker="x:1", started_at=now - dt.timedelta(days=8), outcome="ok")
     JobRun.create(job="close_petitions", worker="x:1", started_at=now - dt.timedelta(days=8), outcome="failed")
     JobRun.create(job="close_petitions", worker="x:1", started_at=now - dt.timedelta(days=91), outcome="failed")

@@ -51,3 +51,16 @@ def test_enqueue_with_a_dedupe_key_is_idempotent(database):
 def test_backoff_grows_and_is_capped():
     assert [mail.backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert mail.backoff(50) == dt.timedelta(hours=6)
+
+
+def test_mail_queued_as_if_it_were_later_is_due_now(database, make):
+    """`jobs run --now <future>` closes petitions as of then, but its mails go out now."""
+    from models.audit import Actor
+    from models.petition import transition
+
+    petition = make.petition()
+    clock.set_global(clock.wall_now() + dt.timedelta(days=30))
+    transition(petition, "to_process", Actor.job("close_petitions"))
+    clock.set_global(None)
+    assert mail.deliver_pending()["sent"] >= 2  # the lead petitioner and the organisation
+    assert OutboxMessage.select().where(OutboxMessage.status != "sent").count() == 0
