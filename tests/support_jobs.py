@@ -1,10 +1,7 @@
 """Helpers for the scheduled-jobs tests: session cookies, published responses, real subprocesses."""
-import email
-import email.policy
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -12,7 +9,7 @@ import tornado.web
 
 from models import clock
 from models.response import Response, ResponsePetition
-from tests.support import free_port
+from tests.support import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,34 +64,15 @@ def wait_for(predicate, timeout=60.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-class RefusingSmtp:
+class RefusingSmtp(SmtpServer):
     """A real aiosmtpd server that refuses one recipient permanently (550)."""
 
     def __init__(self, refuse):
+        super().__init__()
         self.refuse = refuse
-        self.port = free_port()
-        self.messages = []
-        self.controller = None
-        self._lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() == self.refuse:
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def start(self):
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
