@@ -222,3 +222,21 @@ def _retry(message, error):
     else:
         _mark(message, status="pending", attempts=attempts, last_error=str(error)[:1000],
               next_attempt_at=clock.now() + backoff(attempts))
+
+
+def purge_delivered(sent_before, failed_before, batch_size=1000):
+    """Delete mail delivered before `sent_before` and mail that failed for good before
+    `failed_before` (they hold addresses and texts we need no longer). Returns how many went.
+
+    Dedupe keys go with them, which is safe: what they guarded (a response's notices, a
+    reminder) is recorded elsewhere as done by then."""
+    deleted = 0
+    for status, stamp, cutoff in (("sent", OutboxMessage.sent_at, sent_before),
+                                  ("failed", OutboxMessage.created_at, failed_before)):
+        while True:
+            ids = [row.id for row in OutboxMessage.select(OutboxMessage.id)
+                   .where((OutboxMessage.status == status) & (stamp < cutoff)).limit(batch_size)]
+            if not ids:
+                break
+            deleted += OutboxMessage.delete().where(OutboxMessage.id.in_(ids)).execute()
+    return deleted

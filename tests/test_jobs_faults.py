@@ -178,8 +178,9 @@ def test_cli_job_against_an_unreachable_database_exits_with_a_clear_message(data
 def test_two_worker_processes_run_their_schedules_and_close_a_petition_once(make, database):
     petition = make.petition()
     Petition.update(closes_at=clock.now() - days(1)).where(Petition.id == petition.id).execute()
-    schedules = {f"PORTAL_JOB_{name.upper()}": "off" for name in
-                 ("chase_handover", "answer_due_reminders", "response_notices", "deliver_mail", "signature_hygiene")}
+    from jobs.scheduler import JOBS
+
+    schedules = {f"PORTAL_JOB_{job.NAME.upper()}": "off" for job in JOBS if job.NAME != "close_petitions"}
     workers = [start_cli(database, "worker", PORTAL_JOB_CLOSE_PETITIONS="every 1s", **schedules) for _ in range(2)]
     try:
         wait_for(lambda: JobRun.select().where(JobRun.outcome == "ok").count() >= 3, what="scheduled runs")
@@ -200,8 +201,9 @@ def test_two_worker_processes_run_their_schedules_and_close_a_petition_once(make
 def test_serve_runs_the_scheduler_inside_its_loop(make, database):
     petition = make.petition()
     Petition.update(closes_at=clock.now() - days(1)).where(Petition.id == petition.id).execute()
-    schedules = {f"PORTAL_JOB_{name.upper()}": "off" for name in
-                 ("chase_handover", "answer_due_reminders", "response_notices", "deliver_mail", "signature_hygiene")}
+    from jobs.scheduler import JOBS
+
+    schedules = {f"PORTAL_JOB_{job.NAME.upper()}": "off" for job in JOBS if job.NAME != "close_petitions"}
     server = start_cli(database, "serve", "--port", str(free_port()), PORTAL_RUN_JOBS="true",
                        PORTAL_JOB_CLOSE_PETITIONS="every 1s", **schedules)
     try:
