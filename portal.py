@@ -103,11 +103,11 @@ ROUTES = [
 
     # We the People API (issue 6)
     (r"/v1/docs", api_wtp.DocsHandler),
-    (r"/v1/petitions(?:\.json)?/?", api_wtp.PetitionsHandler),
-    (r"/v1/petitions/([^/]+?)/signatures(?:\.json)?", api_wtp.SignaturesHandler),
-    (r"/v1/petitions/([^/]+?)(?:\.json)?", api_wtp.PetitionHandler),
-    (r"/v1/responses(?:\.json)?/?", api_wtp.ResponsesHandler),
-    (r"/v1/responses/([^/]+?)(?:\.json)?", api_wtp.ResponseHandler),
+    (r"/v1/petitions(?:\.jsonp?)?/?", api_wtp.PetitionsHandler),
+    (r"/v1/petitions/([^/]+?)/signatures(?:\.jsonp?)?", api_wtp.SignaturesHandler),
+    (r"/v1/petitions/([^/]+?)(?:\.jsonp?)?", api_wtp.PetitionHandler),
+    (r"/v1/responses(?:\.jsonp?)?/?", api_wtp.ResponsesHandler),
+    (r"/v1/responses/([^/]+?)(?:\.jsonp?)?", api_wtp.ResponseHandler),
     (r"/v1/signatures(?:\.json)?/?", api_wtp.SignatureCreateHandler),
     (r"/v1/validations(?:\.json)?/?", api_wtp.ValidationsHandler),
     (r"/v1/.*", api_wtp.UnknownHandler),

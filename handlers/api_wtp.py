@@ -1,11 +1,14 @@
 """We the People's API (/v1/): a thin adapter over models/dialects.py and signature.submit().
 
-Every answer, errors included, is wrapped in the seed's metadata envelope. Any valid key may read
-(everything served is public on the site); POST /v1/signatures needs the create scope;
-/v1/validations shows a key only the signatures it submitted itself. Status mapping: live -> "open"; to_process, in_process ->
+Every answer, errors included, is wrapped in the seed's metadata envelope. As on
+api.whitehouse.gov, reading needs no key (everything served is public on the site; clients
+written for We the People send none) and answers JSONP under a .jsonp suffix; POST /v1/signatures
+and /v1/validations need a key (create scope for signing); /v1/validations shows a key only the
+signatures it submitted itself. Status mapping: live -> "open"; to_process, in_process ->
 "pending response"; completed -> "responded"; rejected, withdrawn -> "closed".
 """
 import json
+import re
 from pathlib import Path
 
 import tornado.web
@@ -27,10 +30,17 @@ STATUSES_FOR = {}
 for _ours, _theirs in STATUS_OF.items():
     STATUSES_FOR.setdefault(_theirs, []).append(_ours)
 SORTS = {"signature_count": Petition.signature_count, "date_reached_public": Petition.opens_at}
-PETITION_ARGUMENTS = ("isPublic", "isSignable", "createdBefore", "createdAfter", "createdAt", "limit", "offset",
-                      "title", "body", "signatureThresholdCeiling", "signatureThreshold",
-                      "signatureThresholdFloor", "signatureCountCeiling", "signatureCount", "signatureCountFloor",
-                      "url", "status", "responseID", "responseAssociationTimeBefore", "sortBy", "sortOrder", "mock")
+# requestInfo.query of GET /v1/petitions: the seed's keys (sorted, as We the People sent them) with the
+# argument that fills each one; an argument that was given is echoed as sent (text), as in the seed.
+QUERY_ECHO = {"body": "body", "createdAfter": "createdAfter", "createdAt": "createdAt",
+              "createdBefore": "createdBefore", "isPublic": "isPublic", "isSignable": "isSignable", "limit": "limit",
+              "mock": "mock", "offset": "offset", "responseAssociationTimeBefore": "responseAssociationTimeBefore",
+              "responseId": "responseID", "signatureCount": "signatureCount",
+              "signatureCountCeiling": "signatureCountCeiling", "signatureCountFloor": "signatureCountFloor",
+              "signatureThreshold": "signatureThreshold", "signatureThresholdCeiling": "signatureThresholdCeiling",
+              "signatureThresholdFloor": "signatureThresholdFloor", "status": "status", "title": "title", "url": "url"}
+FLAGS = {"1": 1, "true": 1, "yes": 1, "0": 0, "false": 0, "no": 0}
+CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$", re.ASCII)
 
 
 def examples():
@@ -53,12 +63,33 @@ def ok_info():
 class WtpHandler(JsonHandler):
     resource = "petitions"
     anchor = "petitions"  # documentation anchor for moreInfo
+    public_read = False  # public data: any site may read it (CORS) and JSONP is offered
+
+    def set_default_headers(self):
+        super().set_default_headers()
+        if self.public_read:
+            # Public data, no cookies: browser clients on any site read it, as they did We the People's.
+            self.set_header("Access-Control-Allow-Origin", "*")
 
     # ---- keys ----
+    def query_token(self):
+        # ?api_key= as documented; ?key= as the write API's beta testers (and the we_the_people gem) sent it.
+        return self.text_arg("api_key") or self.text_arg("key")
+
+    def reader(self):
+        """Reading needs no key, as on api.whitehouse.gov (its clients send none). A valid key is
+        counted against its own rate limit; anything else against the client address."""
+        try:
+            return api.key_for_request(self.query_token(), self.request.remote_ip)
+        except api.ApiKeyInvalid:
+            return None  # already counted against the address
+        except api.KeyOrganisationLeft:
+            api.hit(f"ip:{self.request.remote_ip}")
+            return None
+
     def api_key(self, token=None):
-        """The request's key (401 with code 85 without a valid one). Any valid key may read: what is
-        served is public on the site anyway; writing checks the create scope."""
-        token = token or self.get_query_argument("api_key", None)
+        """The request's key (401 with code 85 without a valid one); writing checks the create scope."""
+        token = token or self.query_token()
         try:
             key = api.key_for_request(token, self.request.remote_ip)  # rate limited like every dialect
         except (api.ApiKeyInvalid, api.KeyOrganisationLeft):
@@ -72,6 +103,16 @@ class WtpHandler(JsonHandler):
     def text_arg(self, name):
         value = self.get_query_argument(name, None)
         return value.strip() if value is not None and value.strip() != "" else None
+
+    def flag_arg(self, name):
+        """1 or 0 (also from true/false, as JavaScript clients send them), None when not given."""
+        value = self.text_arg(name)
+        if value is None:
+            return None
+        if value.lower() not in FLAGS:
+            raise WtpError(400, "", f"400 Bad Request : {name} must be 1 or 0, not {value[:40]!r}.",
+                           f"Check the {name} argument.", f"{self.anchor}-error-400")
+        return FLAGS[value.lower()]
 
     def int_arg(self, name, minimum=0):
         value = self.text_arg(name)
@@ -102,9 +143,36 @@ class WtpHandler(JsonHandler):
         return min(limit if limit is not None else default, maximum), offset
 
     def mock(self):
-        return self.get_query_argument("mock", "0").strip() == "1"
+        return FLAGS.get((self.get_query_argument("mock", "0") or "0").strip().lower()) == 1
 
     # ---- output ----
+    def jsonp_callback(self):
+        """The JSONP function name of a GET to a .jsonp address (None: plain JSON)."""
+        # Public reads only: validations carry the submitting key's addresses and stay plain JSON.
+        if not self.public_read or self.request.method != "GET" or not self.request.path.endswith(".jsonp"):
+            return None
+        name = self.get_query_argument("callback", "") or "callback"
+        # Only a plain (dotted) JavaScript name: the answer is executed as a script on the caller's page.
+        return name if len(name) <= 128 and CALLBACK.match(name) else None
+
+    def write_json(self, value, status=200):
+        callback = self.jsonp_callback()
+        if callback is None:
+            return super().write_json(value, status)
+        self.set_status(status)
+        self.set_header("Content-Type", "application/javascript; charset=UTF-8")
+        # /**/ keeps a callback name from being read as the start of a file type signature.
+        self.finish(f"/**/{callback}(" + json.dumps(value, default=str, ensure_ascii=False)
+                    .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + ");")
+
+    def prepare(self):
+        super().prepare()
+        if (self.public_read and self.request.method == "GET" and self.request.path.endswith(".jsonp")
+                and self.get_query_argument("callback", "") and self.jsonp_callback() is None):
+            raise WtpError(400, "", "400 Bad Request : callback must be a JavaScript function name (letters, digits, "
+                                    "_ and $, dotted), at most 128 characters.", "Check the callback argument.",
+                           f"{self.anchor}-error-400")
+
     def envelope(self, results, count, limit, offset, request_info=None):
         metadata = {"responseInfo": ok_info()}
         if request_info is not None:
@@ -114,6 +182,13 @@ class WtpHandler(JsonHandler):
 
     def write_mock(self, name):
         self.write_json(examples()[name])
+
+    def write_error(self, status_code, **kwargs):
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        self.set_retry_after(error)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.write_json(self.error_body(status_code, self.error_message(status_code, exc_info), error), status_code)
 
     def _handle_request_exception(self, error):
         if isinstance(error, DomainError):
@@ -149,21 +224,32 @@ class WtpHandler(JsonHandler):
 
 # ---- serialisers ----------------------------------------------------------------------------------
 
+def response_url(response):
+    """The response's public page."""
+    return f"{config.current().base_url}/responses/{response.id}"
+
+
+def published(petition):
+    """When the petition was published: We the People's "created" (its own server served the
+    publication time there, and deadline - created is the signing period)."""
+    return petition.opens_at or petition.created_at
+
+
 def petition_json(petition, response=None):
     threshold = dialects.threshold(petition)
     count = petition.signature_count
     body = "\n\n".join(part for part in (petition.request, petition.statement, plain_text(petition.description))
                        if part)
-    answered = []
+    answered = []  # as in the seed: an empty list until answered, then one object
     if response is not None:
-        answered = {"id": response.id, "url": dialects.public_url(petition),
+        answered = {"id": response.id, "url": response_url(response),
                     "associationTime": dialects.unix(response.published_at)}
     return {
         "id": str(petition.id), "type": "petition", "title": petition.title, "body": body, "issues": [],
         "signatureThreshold": threshold, "signatureCount": count, "signaturesNeeded": max(0, threshold - count),
         "url": dialects.public_url(petition), "deadline": dialects.unix(petition.closes_at),
         "status": STATUS_OF.get(petition.status, "closed"), "response": answered,
-        "created": dialects.unix(petition.created_at), "isSignable": petition.is_signable,
+        "created": dialects.unix(published(petition)), "isSignable": petition.is_signable,
         "isPublic": petition.is_public, "reachedPublic": dialects.unix(petition.opens_at),
     }
 
@@ -185,7 +271,7 @@ def signature_json(signature):
 
 def response_json(response):
     petitions = dialects.petitions_answered_by(response)
-    url = dialects.public_url(petitions[0]) if petitions else config.current().base_url
+    url = response_url(response)
     return {
         "id": response.id, "title": response.title, "body": response.body,
         "petitions": [{
@@ -201,18 +287,20 @@ def response_json(response):
 # ---- handlers ---------------------------------------------------------------------------------------
 
 class PetitionsHandler(WtpHandler):
+    public_read = True
+
     def get(self):
-        self.api_key()
+        self.reader()
         if self.mock():
             return self.write_mock("petitions")
         query = dialects.visible_petitions()
-        is_public = self.int_arg("isPublic")
+        is_public = self.flag_arg("isPublic")
         if is_public == 0:
             query = query.where(Petition.id < 0)  # every petition served here is public
-        is_signable = self.int_arg("isSignable")
+        is_signable = self.flag_arg("isSignable")
         if is_signable is not None:
             query = query.where(dialects.signable_condition() if is_signable else ~dialects.signable_condition())
-        query = dialects.created_filter(query, Petition.created_at, before=self.time_arg("createdBefore"),
+        query = dialects.created_filter(query, Petition.opens_at, before=self.time_arg("createdBefore"),
                                         after=self.time_arg("createdAfter"), at=self.time_arg("createdAt"))
         query = dialects.text_filter(query, [Petition.title], self.text_arg("title"))
         query = dialects.text_filter(query, [Petition.request, Petition.statement, Petition.description],
@@ -252,18 +340,21 @@ class PetitionsHandler(WtpHandler):
         limit, offset = self.paging()
         count, items = dialects.window(query, offset, limit)
         responses = dialects.responses_by_petition(items)
-        request_info = {"apiVersion": 1, "resource": "petitions", "query": {
-            **{name: self.get_query_argument(name, None) for name in PETITION_ARGUMENTS},
-            "mock": 0, "limit": limit, "offset": offset, "sortBy": sort_by.upper(), "sortOrder": sort_order.upper(),
-            "petitionsDefaultLimit": MAX_LIMIT, "websiteUrl": config.current().base_url}}
+        given = {key: self.text_arg(name) for key, name in QUERY_ECHO.items()}
+        defaults = {"isPublic": 1, "limit": limit, "mock": 0, "offset": offset, "signatureCountFloor": 0}
+        request_info = {"apiVersion": 1, "resource": "petitions", "query": dict(sorted({
+            **{key: value if value is not None else defaults.get(key) for key, value in given.items()},
+            "petitionsDefaultLimit": MAX_LIMIT, "publicThreshold": 0, "sortBy": sort_by.upper(),
+            "sortOrder": sort_order.upper(), "websiteUrl": config.current().base_url}.items()))}
         self.envelope([petition_json(p, responses.get(p.id)) for p in items], count, limit, offset, request_info)
 
 
 class PetitionHandler(WtpHandler):
     anchor = "petitions-retrieve"
+    public_read = True
 
     def get(self, key):
-        self.api_key()
+        self.reader()
         if self.mock():
             return self.write_mock("petition")
         petition = self.find(key)
@@ -283,7 +374,7 @@ class SignaturesHandler(PetitionHandler):
     anchor = "petitions-signatures"
 
     def get(self, key):
-        self.api_key()
+        self.reader()
         if self.mock():
             return self.write_mock("signatures")
         petition = self.find(key)
@@ -300,9 +391,10 @@ class SignaturesHandler(PetitionHandler):
 class ResponsesHandler(WtpHandler):
     resource = "responses"
     anchor = "responses"
+    public_read = True
 
     def get(self):
-        self.api_key()
+        self.reader()
         if self.mock():
             return self.write_mock("responses")
         from models.response import Response, ResponsePetition
@@ -332,9 +424,10 @@ class ResponsesHandler(WtpHandler):
 class ResponseHandler(WtpHandler):
     resource = "responses"
     anchor = "responses-retrieve"
+    public_read = True
 
     def get(self, response_id):
-        self.api_key()
+        self.reader()
         if self.mock():
             return self.write_mock("response")
         try:
@@ -355,7 +448,7 @@ class SignatureCreateHandler(WtpHandler):
     def post(self):
         body = self.body()
         # The seed passes the key as ?api_key=; its error message also names signature_source_api_key.
-        key = self.api_key(token=self.get_query_argument("api_key", None) or self.text(body, "api_key")
+        key = self.api_key(token=self.query_token() or self.text(body, "api_key")
                            or self.text(body, "signature_source_api_key"))
         missing = [name for name in REQUIRED if not self.text(body, name)]
         if missing:
@@ -404,6 +497,8 @@ class SignatureCreateHandler(WtpHandler):
         content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type in ("application/json", "text/json") or (not content_type and self.request.body.strip()[:1] == b"{"):
             data = self.get_json_body()
+        elif content_type == "application/x-www-form-urlencoded" and self.request.body.lstrip()[:1] == b"{":
+            data = self.get_json_body()  # JSON sent with a form's content type (curl -d '{...}' does this)
         elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
             data = {}
             for name, values in self.request.body_arguments.items():
@@ -429,9 +524,9 @@ class ValidationsHandler(WtpHandler):
     anchor = "validations-index"
 
     def get(self):
-        key = self.api_key()
-        if self.mock():
+        if self.mock():  # example documents only: no key needed, as on We the People
             return self.write_mock("validations")
+        key = self.api_key()
         limit, offset = self.paging()
         count, items = dialects.window(dialects.submissions_confirmed(key, self.text_arg("petition_id")),
                                        offset, limit)

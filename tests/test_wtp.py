@@ -66,24 +66,37 @@ async def test_petitions_list_envelope_fields_and_only_public_ones(web, make):
     assert p["signatureThreshold"] == 5 and p["signatureCount"] == 2 and p["signaturesNeeded"] == 3
     assert p["status"] == "open" and p["isSignable"] is True and p["isPublic"] is True
     assert p["url"].endswith(f"/petitions/{live.slug}") and p["response"] == []
-    assert p["created"] == unix(live.created_at) and p["deadline"] == unix(live.closes_at)
+    # "created" is the publication time, as We the People served it: deadline - created = the signing period.
+    assert p["created"] == unix(live.opens_at) and p["deadline"] == unix(live.closes_at)
     assert p["reachedPublic"] == unix(live.opens_at) and "Please do the thing." in p["body"]
     suffixed = await get(web, "/v1/petitions.json", secret)
     assert ids(suffixed) == [str(live.id)]
 
 
 @pytest.mark.gen_test
-async def test_every_endpoint_needs_a_valid_key_and_any_valid_key_may_read(web, make):
-    make.petition()
-    for path in ("/v1/petitions", "/v1/petitions/1", "/v1/petitions/1/signatures", "/v1/responses",
-                 "/v1/responses/1", "/v1/validations"):
-        assert_error(await web.get(path), 401, "85")
-        info = assert_error(await web.get(path + "?api_key=pp_nope"), 401, "85")
+async def test_reading_needs_no_key_writing_and_validations_need_a_valid_one(web, make):
+    # As on api.whitehouse.gov: only POST /v1/signatures and /v1/validations are "Authentication Required";
+    # clients written for it read without any key.
+    petition = make.petition()
+    answer(make, [make.petition(status="in_process")])
+    for path in ("/v1/petitions", f"/v1/petitions/{petition.id}", f"/v1/petitions/{petition.id}/signatures",
+                 "/v1/responses", "/v1/responses.json"):
+        for suffix in ("", "?api_key=pp_nope", "?key=pp_nope"):
+            reply = await web.get(path + suffix)
+            assert reply.code == 200, (path, suffix, reply.text)
+            assert reply.json()["metadata"]["responseInfo"]["status"] == 200
+            assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    for reply in (await web.get("/v1/validations"), await web.get("/v1/validations?api_key=pp_nope"),
+                  await web.post("/v1/signatures", {}, xsrf=False)):
+        info = assert_error(reply, 401, "85")
         assert info["userMessage"] == "The key provided is not valid."
+        assert "Access-Control-Allow-Origin" not in reply.headers
     create_only = token(make, scopes=("create",))
-    assert (await get(web, "/v1/petitions", create_only)).code == 200
+    assert (await get(web, "/v1/validations", create_only)).code == 200
+    assert (await web.get(f"/v1/validations?key={create_only}")).code == 200  # the beta's ?key= spelling
     revoke(authenticate(create_only))
-    assert_error(await get(web, "/v1/petitions", create_only), 401, "85")
+    assert_error(await get(web, "/v1/validations", create_only), 401, "85")
+    assert (await get(web, "/v1/petitions", create_only)).code == 200
     assert_error(await web.post(f"/v1/signatures?api_key={create_only}", {}, xsrf=False), 401, "85")
 
 
@@ -150,7 +163,8 @@ async def test_response_filters_and_response_field(web, make):
     reply = await get(web, "/v1/petitions", secret, responseID=early.id)
     assert ids(reply) == [str(first.id)]
     [p] = reply.json()["results"]
-    assert p["response"] == {"id": early.id, "url": p["url"], "associationTime": unix(T0)}
+    assert p["response"] == {"id": early.id, "url": f"{web.base_url}/responses/{early.id}",
+                             "associationTime": unix(T0)}
     reply = await get(web, "/v1/petitions", secret, responseAssociationTimeBefore=unix(T0 + dt.timedelta(days=1)))
     assert ids(reply) == [str(first.id)]
     reply = await get(web, f"/v1/petitions/{second.id}", secret)
