@@ -1,0 +1,275 @@
+"""Clients written for We the People's API (https://api.whitehouse.gov/v1/), pointed at the portal
+with only the base URL and the key changed, over real HTTP on both backends.
+
+- `wethepeople` (PyPI 0.0.0.1, Python): driven for real. It sends no key when reading, builds
+  /v1/petitions.json and /v1/petitions/{id}/signatures.json and reads metadata.responseInfo,
+  .requestInfo, .resultset and each result's fields as attributes.
+- The request and parse patterns of the others, reproduced with `requests`: jQuery pages
+  ($.getJSON on /v1/petitions.jsonp?callback=? paging through metadata.resultset, and $.ajax with
+  dataType "jsonp" sending isSignable=true), node-wethepeople (JSON body with a numeric zip,
+  /v1/petitions/{id}.json, the joi-typed query), the we_the_people gem (?key=, limit=1000,
+  Integer()/Time.at() on the fields, an embedded response with id and url), and the write API's
+  sites and apps (POST /v1/signatures.json?api_key= with a JSON body, then /v1/validations).
+"""
+import json
+import re
+from urllib.parse import urlencode
+
+import pytest
+import requests
+
+from models import clock
+from models.signature import Signature
+from tests.support import deliver_mail, link_in, mails_in
+from tests.support_dialects import answer, token
+
+pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
+
+JSONP = re.compile(r"^/\*\*/([\w$.]+)\((.*)\);$", re.S)
+
+
+def wtp_client(base_url, apikey=None):
+    """The wethepeople package's Api with its base URL (hard-coded to api.whitehouse.gov) changed."""
+    import wethepeople
+    from wethepeople import url
+
+    class PortalApi(wethepeople.Api):
+        @property
+        def apiendpoint(self):
+            return url.Url(f"{base_url}/v{self.version}")
+
+    return PortalApi(apikey=apikey)
+
+
+def jsonp(reply, callback):
+    """What a <script> tag would hand the callback (and checks it is a script calling it)."""
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["Content-Type"].startswith("application/javascript")
+    found = JSONP.match(reply.text)
+    assert found and found.group(1) == callback, reply.text[:200]
+    return json.loads(found.group(2))
+
+
+def confirm_by_mail(live_server, database, address):
+    """The signer follows the mailed link and presses the button (a real browser's two requests)."""
+    deliver_mail()
+    [message] = [m for m in mails_in(database.mail_dir) if m["To"] == address]
+    link = link_in(message)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    browser = requests.Session()
+    assert browser.get(live_server.url + path, timeout=10).status_code == 200
+    done = browser.post(live_server.url + path, data={"_xsrf": browser.cookies["_xsrf"]}, timeout=10)
+    assert done.status_code == 200 and "confirmed" in done.text
+
+
+def test_wethepeople_package_lists_reads_and_pages_without_a_key(live_server, make):
+    big = make.organisation(signature_threshold=3)
+    live = make.petition(organisation=big, title="Żółw ścieżka – 水 for the river")
+    for n in range(4):
+        make.signature(live, full_name=f"Ann{n} Lee", show_name=n % 2 == 0, city="Riverton")
+    quiet = make.petition()
+    make.petition(status="concept")  # never served
+    api = wtp_client(live_server.url)  # the package never sends its key when reading: none is needed
+
+    listing = api.get_petitions(limit=5)
+    assert listing.ids == [str(quiet.id), str(live.id)]  # newest first
+    info = listing.metadata.responseinfo
+    assert (info.status, info.developerMessage, info.errorCode) == (200, "OK", "")
+    assert (listing.metadata.resultset.count, listing.metadata.resultset.limit,
+            listing.metadata.resultset.offset) == (2, 5, 0)
+    assert listing.metadata.requestinfo.resource == "petitions"
+    assert listing.metadata.requestinfo.query["limit"] == "5"  # echoed as sent, as in the seed
+    petition = listing.results[1]
+    assert repr(petition) == f"<petition:{live.id}>"
+    assert petition.title == "Żółw ścieżka – 水 for the river"  # no letter replaced by "x"
+    assert (petition.signatureThreshold, petition.signatureCount, petition.signaturesNeeded) == (3, 4, 0)
+    assert petition.status == "open" and petition.isSignable is True and petition.isPublic is True
+    assert isinstance(petition.created, int) and isinstance(petition.deadline, int)
+    assert petition.created < petition.deadline and petition.response == [] and petition.issues == []
+
+    signatures = petition.signatures  # GET /v1/petitions/{id}/signatures.json through the package
+    assert len(signatures) == 4 and repr(signatures[0]) == f"<signatureFor:petition:{live.id}>"
+    assert sorted(s.name for s in signatures) == ["", "", "A. L.", "A. L."]
+    assert all(s.type == "signature" and isinstance(s.created, str) and s.created.isdigit() for s in signatures)
+    assert not any("@" in json.dumps(vars(s), default=str) for s in signatures)
+    page = api.get_signatures(live.id, limit=2, offset=3)
+    assert page.ids == [signatures[3].id] and page.metadata.resultset.count == 4
+
+    assert api.get_petitions(title="Żółw").ids == [str(live.id)]  # the package sends the text unencoded
+    assert api.get_petitions(status="open", sortBy="signature_count", sortOrder="desc").ids == \
+        [str(live.id), str(quiet.id)]
+    assert api.get_petitions(signatureCountFloor=1, isSignable=1).ids == [str(live.id)]
+    mock = api.get_petitions(mock=1)
+    assert mock.ids == ["226511", "224306", "224016"] and mock.metadata.resultset.count == 809
+
+
+def test_jquery_pages_read_jsonp_and_page_through_the_resultset(live_server, make):
+    petitions = [make.petition(title=f"Trees for street {n}") for n in range(5)]
+    make.signature(petitions[0], show_name=True, full_name="Jo Doe", city="Riverton")
+    base = live_server.url + "/v1"
+
+    # $.getJSON(ENDPOINT + '?limit=..&offset=' + offset + '&callback=?'): jQuery names the callback.
+    seen, offset = [], 0
+    while True:
+        reply = requests.get(f"{base}/petitions.jsonp?limit=2&offset={offset}&callback=jQuery19105_1700000000000"
+                             f"&_=1700000000001", timeout=10)
+        assert reply.headers["Access-Control-Allow-Origin"] == "*"
+        data = jsonp(reply, "jQuery19105_1700000000000")
+        resultset = data["metadata"]["resultset"]
+        assert isinstance(resultset["count"], int) and resultset["limit"] == 2 and resultset["offset"] == offset
+        seen += data["results"]
+        # A petition counts as open between its numeric created and deadline timestamps.
+        assert all(isinstance(p["created"], int) and p["created"] <= p["deadline"] for p in data["results"])
+        if resultset["count"] - offset <= resultset["limit"]:
+            break
+        offset = resultset["offset"] + resultset["limit"]
+    assert sorted(p["id"] for p in seen) == sorted(str(p.id) for p in petitions)
+
+    # $.ajax({url: '.../petitions.jsonp', data: {isSignable: true, title, body, site}, dataType: 'jsonp'})
+    query = urlencode({"isSignable": "true", "title": "street 3", "site": "whitehouse",
+                       "callback": "jQuery111_222", "_": "1700000000002"})
+    found = jsonp(requests.get(f"{base}/petitions.jsonp?{query}", timeout=10), "jQuery111_222")
+    assert [p["id"] for p in found["results"]] == [str(petitions[3].id)]
+
+    one = jsonp(requests.get(f"{base}/petitions/{petitions[0].id}.jsonp?callback=show", timeout=10), "show")
+    assert one["results"][0]["signatureCount"] == 1 and one["metadata"]["resultset"]["count"] == 1
+    names = jsonp(requests.get(f"{base}/petitions/{petitions[0].id}/signatures.jsonp?callback=app.render",
+                               timeout=10), "app.render")
+    assert [s["name"] for s in names["results"]] == ["J. D."]
+    # Without a callback the answer is plain JSON; a callback that is not a function name is refused.
+    plain = requests.get(f"{base}/petitions.json?limit=1&callback=ignored", timeout=10)
+    assert plain.headers["Content-Type"].startswith("application/json") and plain.json()["results"]
+    bad = requests.get(f"{base}/petitions.jsonp?callback=alert(1)//", timeout=10)
+    assert bad.status_code == 400 and bad.json()["metadata"]["responseInfo"]["status"] == "400"
+    missing = requests.get(f"{base}/petitions/999999.jsonp?callback=cb", timeout=10)
+    assert missing.status_code == 404 and missing.text.startswith("/**/cb(")
+    assert json.loads(JSONP.match(missing.text).group(2))["metadata"]["responseInfo"]["errorCode"] == "84"
+
+
+def test_node_client_searches_reads_signs_and_validates(live_server, make, database):
+    petition = make.petition(api_enabled=True, title="Safe crossings")
+    make.signature(petition, postal_code="12345", city="Riverton", show_name=True, full_name="Bo Ek")
+    make.signature(petition, postal_code="99999")
+    secret = token(make, scopes=("read", "create"))
+    base = live_server.url + "/v1"
+
+    # Petitions.searchPetitions(query): /v1/petitions.json with the joi-typed (integer) arguments
+    search = requests.get(f"{base}/petitions.json", params={"isPublic": 1, "isSignable": 1, "limit": 1000,
+                                                             "offset": 0, "signatureCountFloor": 2}, timeout=10)
+    assert search.status_code == 200 and [p["id"] for p in search.json()["results"]] == [str(petition.id)]
+    # Petitions.getPetition(id) and getSignatures(id, {zipcode}) by segment
+    got = requests.get(f"{base}/petitions/{petition.id}.json", timeout=10).json()["results"][0]
+    assert got["id"] == str(petition.id) and got["signatureCount"] == 2
+    zipped = requests.get(f"{base}/petitions/{petition.id}/signatures.json", params={"zipcode": 12345},
+                          timeout=10).json()
+    assert [s["zip"] for s in zipped["results"]] == ["12345"] and zipped["results"][0]["name"] == "B. E."
+
+    # request({uri, method: 'POST', body: params, json: params}): a JSON body whose zip is a number
+    signature = {"petition_id": str(petition.id), "email": "node@example.org", "first_name": "Node",
+                 "last_name": "Client", "zip": 55555}
+    signed = requests.post(f"{base}/signatures.json", params={"api_key": secret}, json=signature, timeout=10)
+    assert signed.status_code == 200
+    assert signed.json() == {"metadata": {"responseInfo": {"status": 200, "developerMessage": "OK",
+                                                           "userMessage": "", "errorCode": "", "moreInfo": ""}}}
+    stored = Signature.get(Signature.email == "node@example.org")
+    assert (stored.full_name, stored.postal_code, stored.source, stored.confirmed_at) == \
+        ("Node Client", "55555", "wtp", None)
+
+    # Validations.index({petition_id}): empty until the signer confirms, then this key's submission
+    validations = requests.get(f"{base}/validations.json", params={"api_key": secret, "petition_id": petition.id},
+                               timeout=10)
+    assert validations.status_code == 200 and validations.json()["results"] == []
+    confirm_by_mail(live_server, database, "node@example.org")
+    validations = requests.get(f"{base}/validations.json", params={"api_key": secret, "petition_id": petition.id},
+                               timeout=10).json()
+    assert validations["results"] == [{"vid": str(stored.id), "email": "node@example.org",
+                                       "signature_id": str(stored.id), "petition_id": str(petition.id)}]
+    assert validations["metadata"]["resultset"] == {"count": 1, "limit": 1000, "offset": 0}
+    other_key = token(make, scopes=("create",))
+    assert requests.get(f"{base}/validations.json", params={"api_key": other_key},
+                        timeout=10).json()["results"] == []
+    assert requests.get(f"{base}/petitions/{petition.id}.json", timeout=10).json()["results"][0][
+        "signatureCount"] == 3
+
+
+def test_ruby_gem_sends_key_and_limit_and_coerces_the_fields(live_server, make):
+    petition = make.petition(status="in_process")
+    response = answer(make, [petition], title="Our answer", published_at=clock.now())
+    open_one = make.petition()
+    secret = token(make)
+    base = live_server.url + "/v1"
+    # WeThePeople::Resources::Petition.all: petitions.json with {key, limit: 1000} (and mock when set)
+    listing = requests.get(f"{base}/petitions.json?key={secret}&limit=1000", timeout=10).json()
+    resultset = listing["metadata"]["resultset"]
+    assert [int(str(resultset[k])) for k in ("count", "offset", "limit")] == [2, 0, 1000]
+    for attrs in listing["results"]:
+        # attribute :signature_count, Integer / attribute :created, Time: Integer(v) and Time.at(v)
+        for name in ("signatureThreshold", "signatureCount", "signaturesNeeded", "deadline", "created"):
+            assert isinstance(attrs[name], int) and not isinstance(attrs[name], bool), name
+        assert isinstance(attrs["issues"], list)
+    # Petition.find(id): petitions/{id}.json, results.first; has_embedded :response => id and url
+    found = requests.get(f"{base}/petitions/{petition.id}.json?key={secret}&limit=1000", timeout=10).json()
+    first = found["results"][0]
+    assert first["status"] == "responded" and first["signaturesNeeded"] == max(0, first["signatureThreshold"]
+                                                                                - first["signatureCount"])
+    assert first["response"]["id"] == response.id
+    assert first["response"]["url"] == f"{live_server.url}/responses/{response.id}"
+    assert requests.get(first["response"]["url"], timeout=10).status_code == 200  # the response's own page
+    assert isinstance(first["response"]["associationTime"], int)
+    unanswered = requests.get(f"{base}/petitions/{open_one.id}.json?key={secret}", timeout=10).json()
+    assert unanswered["results"][0]["response"] == []  # blank, as in the seed: nothing embedded
+    responses = requests.get(f"{base}/responses.json?key={secret}", timeout=10).json()
+    [item] = responses["results"]
+    assert isinstance(item["id"], int) and isinstance(item["created"], int)
+    assert item["url"] == first["response"]["url"] and item["relative_url"] == f"/responses/{response.id}"
+    assert item["petitions"][0]["id"] == str(petition.id) and item["petitions"][0]["signature_count"].isdigit()
+    mock = requests.get(f"{base}/petitions.json?key={secret}&limit=1000&mock=1", timeout=10).json()
+    assert mock["results"][0]["id"] == "226511"
+    assert requests.get(f"{base}/petitions.json?key=pp_revoked&limit=1000", timeout=10).status_code == 401
+
+
+def test_write_api_sites_post_json_and_read_the_seed_error_codes(live_server, make, database):
+    petition = make.petition(api_enabled=True)
+    closed = make.petition(status="to_process", api_enabled=True)
+    secret = token(make, scopes=("create",))
+    url = f"{live_server.url}/v1/signatures.json?api_key={secret}"
+    sign = {"petition_id": str(petition.id), "email": "app@example.org", "first_name": "Catherine",
+            "last_name": "McMahon", "zip": "94502"}
+
+    # The apps' NSMutableURLRequest / PHP postJson(): a JSON body with Content-Type application/json
+    reply = requests.post(url, data=json.dumps(sign), headers={"Content-Type": "application/json"}, timeout=10)
+    assert reply.status_code == 200 and reply.json()["metadata"]["responseInfo"]["status"] == 200
+    # curl -d '{...}' sends JSON labelled as a form; form fields (requests' data=) work as well
+    as_form_label = requests.post(url, data=json.dumps({**sign, "email": "curl@example.org"}), timeout=10)
+    assert as_form_label.status_code == 200
+    form = requests.post(url, data={**sign, "email": "form@example.org"}, timeout=10)
+    assert form.status_code == 200
+    assert {s.email for s in Signature.select()} == {"app@example.org", "curl@example.org", "form@example.org"}
+
+    def error(reply, status, code):
+        assert reply.status_code == status, reply.text
+        info = reply.json()["metadata"]["responseInfo"]
+        assert (info["status"], info["errorCode"]) == (str(status), code)
+        assert info["developerMessage"] == info["developerMessage:"] and info["userMessage"]
+        return info
+
+    info = error(requests.post(url, json={"petition_id": str(petition.id), "email": "x@example.org"},
+                               timeout=10), 400, "75")
+    assert info["userMessage"].startswith("Missing required fields. These fields are required: "
+                                          "signature_source_api_key, petition_id, email, first_name, last_name.")
+    info = error(requests.post(url, json={**sign, "petition_id": "52796fe3362c79771d00000e"}, timeout=10), 404, "76")
+    assert info["userMessage"] == "The petition you are trying to sign doesn't exist."
+    info = error(requests.post(url, json={**sign, "petition_id": str(closed.id)}, timeout=10), 403, "74")
+    assert info["userMessage"].startswith("This petition cannot accept more signatures.")
+    info = error(requests.post(f"{live_server.url}/v1/signatures.json?api_key=asY1k9uCQY7Hg8MCBaa", json=sign,
+                               timeout=10), 401, "85")
+    assert info["developerMessage"] == "401 Unauthorized : Invalid key."
+    error(requests.get(f"{live_server.url}/v1/validations.json?api_key=asY1k9uCQY7Hg8MCBaa", timeout=10), 401, "85")
+    assert Signature.select().count() == 3
+
+    confirm_by_mail(live_server, database, "app@example.org")
+    listed = requests.get(f"{live_server.url}/v1/validations.json", params={"api_key": secret}, timeout=10).json()
+    assert [(v["email"], v["petition_id"]) for v in listed["results"]] == [("app@example.org", str(petition.id))]
+    assert all(isinstance(v[k], str) for v in listed["results"] for k in ("vid", "signature_id", "petition_id"))
+    mock = requests.get(f"{live_server.url}/v1/validations.json?mock=1", timeout=10)
+    assert mock.status_code == 200 and len(mock.json()["results"]) == 3
