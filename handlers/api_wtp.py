@@ -478,8 +478,8 @@ class SignatureCreateHandler(WtpHandler):
                    source="wtp", api_key=key, notify_duplicate=False)
         except NotSignable as error:
             raise WtpError(403, "74", f"Petition {petition.id} cannot accept more signatures. ({error.message})",
-                           f"This petition cannot accept more signatures. You can start a new petition on this "
-                           f"issue here: {config.current().base_url}/", "signatures-create-error-403") from None
+                           f"This petition cannot accept more signatures. You can open a new petition on this "
+                           f"issue here: {config.current().base_url}/.", "signatures-create-error-403") from None
         # The same answer whether or not the address had signed before (no address is confirmed or denied).
         self.write_json({"metadata": {"responseInfo": ok_info()}})
 

@@ -260,7 +260,9 @@ def test_write_api_sites_post_json_and_read_the_seed_error_codes(live_server, ma
     info = error(requests.post(url, json={**sign, "petition_id": "52796fe3362c79771d00000e"}, timeout=10), 404, "76")
     assert info["userMessage"] == "The petition you are trying to sign doesn't exist."
     info = error(requests.post(url, json={**sign, "petition_id": str(closed.id)}, timeout=10), 403, "74")
-    assert info["userMessage"].startswith("This petition cannot accept more signatures.")
+    assert info["developerMessage"].startswith(f"Petition {closed.id} cannot accept more signatures. (")
+    assert info["userMessage"] == ("This petition cannot accept more signatures. You can open a new petition on "
+                                   f"this issue here: {live_server.url}/.")
     info = error(requests.post(f"{live_server.url}/v1/signatures.json?api_key=asY1k9uCQY7Hg8MCBaa", json=sign,
                                timeout=10), 401, "85")
     assert info["developerMessage"] == "401 Unauthorized : Invalid key."
