@@ -9,10 +9,14 @@ with only the base URL and the key changed, over real HTTP on both backends.
   dataType "jsonp" sending isSignable=true), node-wethepeople (JSON body with a numeric zip,
   /v1/petitions/{id}.json, the joi-typed query), the we_the_people gem (?key=, limit=1000,
   Integer()/Time.at() on the fields, an embedded response with id and url), and the write API's
-  sites and apps (POST /v1/signatures.json?api_key= with a JSON body, then /v1/validations).
+  sites and apps (POST /v1/signatures.json?api_key= with a JSON body, then /v1/validations), and
+  the White House's own petitions-php-sdk (api_key on every call, ?key= on validations).
+- JavaScript run for real in Node (when installed): fetch, JSONP executed as a script, a JSON POST.
 """
 import json
 import re
+import shutil
+import subprocess
 from urllib.parse import urlencode
 
 import pytest
@@ -275,3 +279,102 @@ def test_write_api_sites_post_json_and_read_the_seed_error_codes(live_server, ma
     assert all(isinstance(v[k], str) for v in listed["results"] for k in ("vid", "signature_id", "petition_id"))
     mock = requests.get(f"{live_server.url}/v1/validations.json?mock=1", timeout=10)
     assert mock.status_code == 200 and len(mock.json()["results"]) == 3
+
+
+def test_official_php_sdk_request_patterns(live_server, make, database):
+    """WhiteHouse/petitions-php-sdk: api_key on every call (reads too), rawurlencoded arguments,
+    a JSON POST, validations with both ?key= and ?api_key=, and an exception whenever
+    responseInfo.status != 200 (PHP's loose comparison: "200" and 200 both pass)."""
+    petition = make.petition(api_enabled=True, title="Benches for Austin")
+    for n in range(3):
+        make.signature(petition, city="Austin", state="TX", show_name=True, full_name=f"Jane Doe{n}")
+    make.signature(petition, city="Dallas", state="TX")
+    secret = token(make, scopes=("read", "create"))
+    host = live_server.url + "/v1"
+
+    def run_curl(resource, get_vals=(), post_vals=None, api_key=secret):
+        pairs = list(get_vals) + ([("api_key", api_key)] if api_key else [])
+        # buildQueryString(): rawurlencode, a NULL value as a bare key
+        query = "&".join(k if v is None else f"{k}={requests.utils.quote(str(v), safe='/')}" for k, v in pairs)
+        url = f"{host}/{resource}?{query}"
+        if post_vals is None:
+            reply = requests.get(url, timeout=10)
+        else:
+            body = json.dumps(post_vals)
+            reply = requests.post(url, data=body, timeout=10, headers={"Content-Type": "application/json",
+                                                                        "Content-Length": str(len(body))})
+        response = reply.json()
+        status = response.get("metadata", {}).get("responseInfo", {}).get("status")
+        if not status:
+            raise AssertionError("Could not connect to Petitions API.")
+        if str(status) != "200":
+            raise LookupError(response["metadata"]["responseInfo"]["developerMessage"])
+        return response
+
+    run_curl("petitions.json")  # the constructor's connection test
+    run_curl("petitions.json", api_key=None)  # "a NULL API key may be used ... if only Read API functionality"
+    listing = run_curl("petitions.json", [("limit", 10), ("offset", 0), ("status", "open"),
+                                          ("createdBefore", 4102444800)])
+    assert [p["id"] for p in listing["results"]] == [str(petition.id)]
+    assert run_curl(f"petitions/{petition.id}.json")["results"][0]["title"] == "Benches for Austin"
+    assert run_curl(f"petitions/{petition.id}.json", [("mock", "1")])["results"][0]["id"] == "226512"
+    austin = run_curl(f"petitions/{petition.id}/signatures.json",
+                      [("limit", 2), ("offset", 1), ("city", "Austin"), ("state", "TX"),
+                       ("createdBefore", 4102444800)])
+    assert austin["metadata"]["resultset"] == {"count": 3, "limit": 2, "offset": 1}
+    assert [s["name"] for s in austin["results"]] == ["J. D.", "J. D."]
+    sent = run_curl("signatures.json", post_vals={"petition_id": str(petition.id), "email": "jane.doe@example.com",
+                                                  "first_name": "Jane", "last_name": "Doe", "zip": "55555"})
+    assert sent["metadata"]["responseInfo"]["status"] == 200
+    confirm_by_mail(live_server, database, "jane.doe@example.com")
+    validations = run_curl("validations.json", [("key", secret), ("limit", 10), ("offset", 0),
+                                                ("petition_id", str(petition.id))])
+    assert [v["email"] for v in validations["results"]] == ["jane.doe@example.com"]
+    with pytest.raises(LookupError, match="Invalid key"):
+        run_curl("validations.json", [("key", None), ("limit", 10), ("offset", 0)], api_key=None)
+    with pytest.raises(LookupError, match="not found"):
+        run_curl("petitions/exampleID.json")
+
+
+NODE_CLIENT = r"""
+// What JavaScript clients of We the People do: fetch JSON, run JSONP as a script, POST JSON.
+const vm = require('vm');
+const [base, key, petitionId] = process.argv.slice(2);
+(async () => {
+  const out = {};
+  const list = await (await fetch(`${base}/v1/petitions.json?limit=100`)).json();
+  out.titles = list.results.map(p => p.title);
+  out.open = list.results.every(p => typeof p.created === 'number' && p.created < p.deadline);
+  const script = await (await fetch(`${base}/v1/petitions.jsonp?limit=1000&offset=0&callback=jQuery19105_17&_=17`)).text();
+  vm.runInNewContext(script, {jQuery19105_17: data => { out.jsonpCount = data.metadata.resultset.count; }});
+  const sign = await fetch(`${base}/v1/signatures.json?api_key=${key}`, {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({petition_id: petitionId, email: 'js@example.org', first_name: 'Jay', last_name: 'Es', zip: 55555})});
+  out.signStatus = sign.status;
+  out.signInfo = (await sign.json()).metadata.responseInfo;
+  const missing = await fetch(`${base}/v1/petitions/424242.json`);
+  const info = (await missing.json()).metadata.responseInfo;
+  out.missing = [missing.status, info.status != 200, info.errorCode, info.userMessage];
+  console.log(JSON.stringify(out));
+})().catch(error => { console.error(error); process.exit(1); });
+"""
+
+
+def test_javascript_clients_run_in_node(live_server, make, tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    petition = make.petition(api_enabled=True, title="Łąka – 花 meadow")
+    make.petition(title="Second one")
+    secret = token(make, scopes=("create",))
+    script = tmp_path / "client.js"
+    script.write_text(NODE_CLIENT)
+    run = subprocess.run([node, str(script), live_server.url, secret, str(petition.id)], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert sorted(out["titles"]) == ["Second one", "Łąka – 花 meadow"] and out["open"] is True
+    assert out["jsonpCount"] == 2
+    assert out["signStatus"] == 200 and out["signInfo"]["status"] == 200 and out["signInfo"]["errorCode"] == ""
+    assert Signature.get().email == "js@example.org" and Signature.get().postal_code == "55555"
+    assert out["missing"] == [404, True, "84", "The petition that you requested does not exist."]
