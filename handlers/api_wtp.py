@@ -39,6 +39,7 @@ QUERY_ECHO = {"body": "body", "createdAfter": "createdAfter", "createdAt": "crea
               "signatureCountCeiling": "signatureCountCeiling", "signatureCountFloor": "signatureCountFloor",
               "signatureThreshold": "signatureThreshold", "signatureThresholdCeiling": "signatureThresholdCeiling",
               "signatureThresholdFloor": "signatureThresholdFloor", "status": "status", "title": "title", "url": "url"}
+FRACTIONAL_SECONDS = re.compile(r"^-?\d+\.\d*$")
 FLAGS = {"1": 1, "true": 1, "yes": 1, "0": 0, "false": 0, "no": 0}
 CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$", re.ASCII)
 
@@ -129,6 +130,8 @@ class WtpHandler(JsonHandler):
         value = self.text_arg(name)
         if value is None:
             return None
+        if FRACTIONAL_SECONDS.match(value):
+            value = value.split(".")[0]  # JavaScript's Date.now() / 1000: whole seconds, as PHP's intval() gave
         try:
             return dialects.from_unix(name, value)
         except InvalidInput as error:

@@ -13,6 +13,10 @@ from tests.support_dialects import answer, token
 
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 
+SEED_QUERY_KEYS = ["body", "createdAfter", "createdAt", "createdBefore", "isPublic", "isSignable", "limit", "mock",
+                   "offset", "petitionsDefaultLimit", "publicThreshold", "responseId", "signatureCount",
+                   "signatureCountCeiling", "signatureCountFloor", "signatureThreshold", "signatureThresholdCeiling",
+                   "signatureThresholdFloor", "sortBy", "sortOrder", "status", "title", "url", "websiteUrl"]
 T0 = clock.now().replace(hour=12, minute=0, second=0) - dt.timedelta(days=20)
 
 
@@ -60,6 +64,14 @@ async def test_petitions_list_envelope_fields_and_only_public_ones(web, make):
     assert body["metadata"]["resultset"] == {"count": 1, "limit": 1000, "offset": 0}
     query = body["metadata"]["requestInfo"]["query"]
     assert body["metadata"]["requestInfo"]["resource"] == "petitions" and query["petitionsDefaultLimit"] == 1000
+    # The seed's requestInfo.query keys (its example, sorted as We the People sent them), plus the one
+    # argument it documents but its example leaves out; defaults as numbers, given arguments as sent.
+    assert list(query) == sorted(SEED_QUERY_KEYS + ["responseAssociationTimeBefore"])
+    assert (query["isPublic"], query["mock"], query["limit"], query["offset"], query["signatureCountFloor"],
+            query["sortBy"], query["sortOrder"]) == (1, 0, 1000, 0, 0, "DATE_REACHED_PUBLIC", "DESC")
+    echoed = (await get(web, "/v1/petitions", secret, limit="3", createdBefore="1352924535", isSignable="true"))
+    query = echoed.json()["metadata"]["requestInfo"]["query"]
+    assert (query["limit"], query["createdBefore"], query["isSignable"]) == ("3", "1352924535", "true")
     [p] = body["results"]
     assert p["id"] == str(live.id) and p["type"] == "petition"
     assert p["title"] == "Żółw ścieżka – 水 for parks"  # non-Latin letters are kept, never replaced by "x"
@@ -135,9 +147,10 @@ async def test_every_petition_filter_argument(web, make):
     cases = [
         ({"isPublic": "1"}, {old, new, closed}), ({"isPublic": "0"}, set()),
         ({"isSignable": "1"}, {old, new}), ({"isSignable": "0"}, {closed}),
+        ({"isSignable": "true"}, {old, new}), ({"isSignable": "False"}, {closed}), ({"isPublic": "true"}, {old, new, closed}),
         ({"createdBefore": unix(T0 + dt.timedelta(days=1))}, {old}),
         ({"createdAfter": unix(T0 + dt.timedelta(days=1))}, {new, closed}),
-        ({"createdAt": unix(T0)}, {old}),
+        ({"createdAt": unix(T0)}, {old}), ({"createdBefore": f"{unix(T0 + dt.timedelta(days=1))}.731"}, {old}),
         ({"title": "bridge"}, {new}), ({"body": "lamps"}, {new}), ({"body": "oak"}, {old}),
         ({"signatureThreshold": "5000"}, {new}), ({"signatureThresholdCeiling": "100"}, {old, closed}),
         ({"signatureThresholdFloor": "101"}, {new}),
