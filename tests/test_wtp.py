@@ -147,7 +147,8 @@ async def test_every_petition_filter_argument(web, make):
     cases = [
         ({"isPublic": "1"}, {old, new, closed}), ({"isPublic": "0"}, set()),
         ({"isSignable": "1"}, {old, new}), ({"isSignable": "0"}, {closed}),
-        ({"isSignable": "true"}, {old, new}), ({"isSignable": "False"}, {closed}), ({"isPublic": "true"}, {old, new, closed}),
+        ({"isSignable": "true"}, {old, new}), ({"isSignable": "False"}, {closed}),
+        ({"isPublic": "true"}, {old, new, closed}),
         ({"createdBefore": unix(T0 + dt.timedelta(days=1))}, {old}),
         ({"createdAfter": unix(T0 + dt.timedelta(days=1))}, {new, closed}),
         ({"createdAt": unix(T0)}, {old}), ({"createdBefore": f"{unix(T0 + dt.timedelta(days=1))}.731"}, {old}),
