@@ -15,7 +15,7 @@ import tornado.web
 from handlers.base import BaseHandler, JsonHandler
 from models import api, clock, config, dialects, osdi
 from models.errors import DomainError, InvalidInput, NotFound
-from models.pagination import paginate
+from models.pagination import Page, paginate
 from models.petition import Petition
 from models.sanitize import plain_text
 from models.signature import Signature
@@ -27,6 +27,7 @@ OSDI_VERSION = "1.1.1"
 PREFIX = "/api/osdi/v1"
 FILTER_FIELDS = {"modified_date": "modified", "modified_at": "modified", "created_date": "created",
                  "created_at": "created"}
+UNSET = ("", "none", "null", "undefined", "nil")
 CLAUSE = re.compile(r"^\s*([a-z_]+)\s+(eq|gt|lt|ge|le)\s+(?:'([^']*)'|\"([^\"]*)\"|(\S+))\s*$", re.I)
 
 
@@ -86,13 +87,15 @@ class OsdiHandler(JsonHandler):
 
     # ---- paging and filtering ----
     def int_arg(self, name, default):
+        """page / per_page read the way Action Network reads them, so that existing client libraries
+        work unchanged: an empty value or a client's unset variable ("None", "null") means the default,
+        and a value that starts with a number uses that number (py-actionnetworkorg sends
+        `per_page=25filter=None`, having forgotten an "&"). Anything else is a 400."""
         value = self.get_query_argument(name, None)
-        if value is None or value.strip() == "":
+        if value is None or value.strip().lower() in UNSET:
             return default
-        try:
-            number = int(value)
-        except ValueError:
-            number = 0
+        leading = re.match(r"\s*(\d{1,9})", value)
+        number = int(leading.group(1)) if leading else 0
         if number < 1:
             raise OsdiError(400, "INVALID_PARAMETER", f"{name} must be a whole number of at least 1, "
                                                       f"not {value[:40]!r}.", [name])
@@ -122,7 +125,7 @@ class OsdiHandler(JsonHandler):
     def collection(self, rel, path, query, serialise):
         number = self.int_arg("page", 1)
         per_page = min(self.int_arg("per_page", DEFAULT_PER_PAGE), MAX_PAGE_SIZE)
-        page = paginate(query, number, per_page)
+        page = paginate(query, number, per_page) if query is not None else Page([], number, per_page, 0)
         items = serialise(page.items)
         total_pages = page.pages
 
@@ -268,6 +271,7 @@ class EntryPointHandler(OsdiHandler):
                 "curies": curies(),
                 "self": {"href": f"{b}/", "title": "This API entry point"},
                 "osdi:petitions": {"href": f"{b}/petitions", "title": "The collection of petitions in the system"},
+                "osdi:tags": {"href": f"{b}/tags", "title": "The collection of tags in the system (always empty)"},
                 "docs": {"href": f"{b}/docs", "title": "Documentation", "name": "Docs", "index": "index"},
             }})
 
@@ -336,6 +340,12 @@ class SignatureHandler(OsdiHandler):
         self.api_key()
         raise OsdiError(403, "DELETE_NOT_ALLOWED", "Deleting signatures is not allowed through the API.")
 
+    def put(self, petition_id, signature_id):
+        """Action Network lets a signature's comments change; here what was signed stays as signed."""
+        self.api_key()
+        raise OsdiError(403, "UPDATE_NOT_ALLOWED", "Signatures cannot be changed through the API: what was "
+                                                   "signed stays as it was signed.")
+
 
 class RecordSignatureHandler(OsdiHandler):
     resource = "osdi:signature"
@@ -349,27 +359,65 @@ class PersonHandler(OsdiHandler):
 
     resource = "osdi:person"
 
-    def get(self, person_id):
-        key = self.api_key()
+    def person(self, key, person_id):
+        """(kind, signature or None) of a visible person "s<signature id>" or "u<user id>", or a 404.
+        A signer is known only by their one confirmed signature on a petition this key can see; a
+        lead petitioner only as the creator of such a petition."""
         kind, number = person_id[:1], person_id[1:]
         if kind not in ("s", "u") or not number.isdigit() or len(number) > 11:
             raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id[:40]!r}.")
         visible = self.petitions_for(key)
-        person = {"identifiers": [f"{osdi.NATIVE_SYSTEM}:{person_id}"], "origin_system": osdi.ORIGIN_SYSTEM,
-                  "_links": {"self": {"href": f"{base()}/people/{person_id}"}, "curies": curies()}}
         if kind == "s":
             signature = (Signature.select().where((Signature.id == int(number)) & Signature.confirmed_at.is_null(False)
                                                   & Signature.petition.in_(visible.select(Petition.id))).first())
             if signature is None:
                 raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id!r}.")
-            if signature.show_name:
-                given, _, family = signature.full_name.partition(" ")
-                person.update(given_name=given, family_name=family)
-        else:
-            found = visible.where(Petition.lead_petitioner == int(number)).exists()
-            if not found or User.get_or_none(User.id == int(number)) is None:
-                raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id!r}.")
+            return kind, signature
+        found = visible.where(Petition.lead_petitioner == int(number)).exists()
+        if not found or User.get_or_none(User.id == int(number)) is None:
+            raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id!r}.")
+        return kind, None
+
+    def get(self, person_id):
+        key = self.api_key()
+        _kind, signature = self.person(key, person_id)
+        href = f"{base()}/people/{person_id}"
+        person = {"identifiers": [f"{osdi.NATIVE_SYSTEM}:{person_id}"], "origin_system": osdi.ORIGIN_SYSTEM,
+                  "_links": {"self": {"href": href}, "osdi:signatures": {"href": f"{href}/signatures"},
+                             "curies": curies()}}
+        if signature is not None and signature.show_name:
+            given, _, family = signature.full_name.partition(" ")
+            person.update(given_name=given, family_name=family)
         self.write_hal(person)
+
+
+class PersonSignaturesHandler(PersonHandler):
+    """A person's signatures (Action Network's people/{id}/signatures, which Parsons and
+    py-actionnetworkorg read): a signer's one signature; a lead petitioner's signatures stay private."""
+
+    resource = "osdi:signature"
+
+    def get(self, person_id):
+        key = self.api_key()
+        _kind, signature = self.person(key, person_id)
+        query = None
+        if signature is not None:
+            query = self.filtered(Signature.select().where(Signature.id == signature.id),
+                                  {"modified": Signature.confirmed_at, "created": Signature.created_at})
+        self.collection("osdi:signatures", f"/people/{person_id}/signatures", query,
+                        lambda items: [self.signature_json(s, key, s.petition) for s in items])
+
+
+class TagsHandler(OsdiHandler):
+    """The portal has no tags (the helper's add_tags is accepted and ignored), but OSDI clients such
+    as the `osdi` package's ActionNetworkService read the tags collection when they start: an empty
+    collection lets them work."""
+
+    resource = "osdi:tag"
+
+    def get(self):
+        self.api_key()
+        self.collection("osdi:tags", "/tags", None, lambda items: [])
 
 
 class DocsHandler(BaseHandler):
