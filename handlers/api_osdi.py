@@ -73,9 +73,15 @@ class OsdiHandler(JsonHandler):
         return dialects.visible_petitions(key.organisation_id)
 
     def petition(self, key, petition_id):
+        """A visible petition by our id or slug, or else (Action Network style) by the part after the
+        colon of one of its foreign identifiers, when exactly one visible petition carries it."""
         try:
             return dialects.visible_petition(petition_id, key.organisation_id)
         except NotFound:
+            visible = self.petitions_for(key)
+            found = osdi.ids_by_local_part("petition", petition_id, visible.select(Petition.id))
+            if len(found) == 1:
+                return visible.where(Petition.id == found[0]).get()
             raise OsdiError(404, "NOT_FOUND", f"There is no petition {petition_id[:40]!r} for this key.") from None
 
     def body(self):

@@ -117,6 +117,19 @@ async def test_osdi_package_lists_follows_links_and_signs(web, make):
     again = await client.request("petitions", "POST", {"title": "From the osdi package", "identifiers": ["lib:1"]})
     assert osdi_model_id(created) == osdi_model_id(again)
     assert Petition.select().where(Petition.title == "From the osdi package").count() == 1
+    # A petition synced from Action Network carries "action_network:<uuid>": ActionModel takes that as
+    # its id and builds petitions/<uuid>, which Action Network's rule (the identifier without the
+    # prefix) resolves.
+    synced = await client.request("petitions", "POST", {"title": "Synced", "identifiers": ["action_network:d91b-4b2e"]})
+    assert osdi_model_id(synced) == "d91b-4b2e"
+    assert (await client.request("petitions/d91b-4b2e", "GET"))["title"] == "Synced"
+    assert (await client.request("petitions/d91b-4b2e/signatures", "GET"))["total_records"] == 0
+    other = OsdiPackage(web, token(make, organisation=make.organisation()))
+    code, body = await call(web, "GET", f"{PREFIX}/petitions/d91b-4b2e", other.headers)
+    assert code == 404 and body["error"]
+    for unknown in ("4b2e", "d91b", "D91B-4B2E", "action_network:d91b-4b2e"):
+        code, _body = await call(web, "GET", f"{PREFIX}/petitions/{unknown}", client.headers)
+        assert code == 404, unknown
 
 
 # ---- py-actionnetworkorg 1.1.9 --------------------------------------------------------------------
