@@ -428,7 +428,7 @@ class TagsHandler(OsdiHandler):
 
 class DocsHandler(BaseHandler):
     def get(self):
-        self.render("apidocs_osdi.html", max_page_size=MAX_PAGE_SIZE, per_page=DEFAULT_PER_PAGE)
+        self.render("apidocs_osdi.html", max_page_size=MAX_PAGE_SIZE, per_page=DEFAULT_PER_PAGE, base=base())
 
 
 class UnknownHandler(OsdiHandler):

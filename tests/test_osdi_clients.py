@@ -310,3 +310,5 @@ async def test_pyactionnetwork_reads_the_entry_point(web, make):
     assert urlsplit(url).path == PREFIX + "/petitions"
     code, body = await call(web, "GET", local(web, url), headers)
     assert code == 200 and body["total_records"] == 2 and len(body["_embedded"]["osdi:petitions"]) == 2
+    docs = await web.get(PREFIX + "/docs")
+    assert docs.code == 200 and f"{web.base_url}{PREFIX}/" in docs.text and "pyactionnetwork" in docs.text
