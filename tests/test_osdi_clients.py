@@ -23,6 +23,7 @@ from tests.support_dialects import token
 pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 
 PREFIX = "/api/osdi/v1"
+PACE_LIMIT = 4  # seconds: PACE_SECONDS plus slack
 
 
 def person(email, given="Ann", family="Lee"):
@@ -312,3 +313,27 @@ async def test_pyactionnetwork_reads_the_entry_point(web, make):
     assert code == 200 and body["total_records"] == 2 and len(body["_embedded"]["osdi:petitions"]) == 2
     docs = await web.get(PREFIX + "/docs")
     assert docs.code == 200 and f"{web.base_url}{PREFIX}/" in docs.text and "pyactionnetwork" in docs.text
+
+
+# ---- pacing ---------------------------------------------------------------------------------------
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_burst_is_paced_not_refused_but_the_minute_limit_still_answers_429(web, make, monkeypatch):
+    """Parsons and the osdi package page as fast as they can and stop at the first 429: over the
+    per-second limit an OSDI request waits for the next second (the same limiter decides)."""
+    import time
+
+    petitions_of(make, 1)
+    headers = {"OSDI-API-Token": token(make)}
+    monkeypatch.setenv("PORTAL_API_RATE_BURST", "2")
+    started = time.monotonic()
+    codes = [(await call(web, "GET", f"{PREFIX}/petitions?page={n}&per_page=1", headers))[0] for n in (1, 2, 3)]
+    assert codes == [200, 200, 200] and time.monotonic() - started < PACE_LIMIT
+    monkeypatch.setenv("PORTAL_API_RATE_BURST", "0")
+    monkeypatch.setenv("PORTAL_API_RATE_PER_MINUTE", "1")
+    headers = {"OSDI-API-Token": token(make)}
+    assert (await call(web, "GET", f"{PREFIX}/petitions", headers))[0] == 200
+    started = time.monotonic()
+    reply = await web.get(f"{PREFIX}/petitions", headers=headers)
+    assert reply.code == 429 and int(reply.headers["Retry-After"]) > 1 and time.monotonic() - started < 1
+    assert reply.json()["osdi:error"]["response_code"] == 429
