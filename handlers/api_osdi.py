@@ -408,7 +408,7 @@ class PersonHandler(OsdiHandler):
     resource = "osdi:person"
 
     def person(self, key, person_id):
-        """(kind, signature or None) of a visible person "s<signature id>" or "u<user id>", or a 404.
+        """The signature of a visible person "s<signature id>" (None for "u<user id>"), or a 404.
         A signer is known only by their one confirmed signature on a petition this key can see; a
         lead petitioner only as the creator of such a petition."""
         kind, number = person_id[:1], person_id[1:]
@@ -420,15 +420,15 @@ class PersonHandler(OsdiHandler):
                                                   & Signature.petition.in_(visible.select(Petition.id))).first())
             if signature is None:
                 raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id!r}.")
-            return kind, signature
+            return signature
         found = visible.where(Petition.lead_petitioner == int(number)).exists()
         if not found or User.get_or_none(User.id == int(number)) is None:
             raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id!r}.")
-        return kind, None
+        return None
 
     def get(self, person_id):
         key = self.api_key()
-        _kind, signature = self.person(key, person_id)
+        signature = self.person(key, person_id)
         href = f"{base()}/people/{person_id}"
         person = {"identifiers": [f"{osdi.NATIVE_SYSTEM}:{person_id}"], "origin_system": osdi.ORIGIN_SYSTEM,
                   "_links": {"self": {"href": href}, "osdi:signatures": {"href": f"{href}/signatures"},
@@ -447,7 +447,7 @@ class PersonSignaturesHandler(PersonHandler):
 
     def get(self, person_id):
         key = self.api_key()
-        _kind, signature = self.person(key, person_id)
+        signature = self.person(key, person_id)
         query = None
         if signature is not None:
             query = self.filtered(Signature.select().where(Signature.id == signature.id),
