@@ -121,6 +121,8 @@ ROUTES = [
     (r"/api/osdi/v1/petitions/([^/]+)/signatures/([^/]+)/?", api_osdi.SignatureHandler),
     (r"/api/osdi/v1/petitions/([^/]+)/record_signature_helper/?", api_osdi.RecordSignatureHandler),
     (r"/api/osdi/v1/people/([^/]+)/?", api_osdi.PersonHandler),
+    (r"/api/osdi/v1/people/([^/]+)/signatures/?", api_osdi.PersonSignaturesHandler),
+    (r"/api/osdi/v1/tags/?", api_osdi.TagsHandler),
     (r"/api/osdi/v1/.*", api_osdi.UnknownHandler),
 
 ]

@@ -5,28 +5,33 @@ A key bound to an organisation sees that organisation's published petitions; a k
 sees every published petition. No answer carries an email address; a signer's name appears only
 when the signer chose to show it.
 """
+import asyncio
 import datetime as dt
 import json
 import re
+import time
 from urllib.parse import urlencode
 
 import tornado.web
 
 from handlers.base import BaseHandler, JsonHandler
 from models import api, clock, config, dialects, osdi
+from models.db import db
 from models.errors import DomainError, InvalidInput, NotFound
-from models.pagination import paginate
+from models.pagination import Page, paginate
 from models.petition import Petition
 from models.sanitize import plain_text
 from models.signature import Signature
 from models.user import User
 
 MAX_PAGE_SIZE = 100
+PACE_SECONDS = 3  # the longest an OSDI request waits for the rate limiter's next second
 DEFAULT_PER_PAGE = 25
 OSDI_VERSION = "1.1.1"
 PREFIX = "/api/osdi/v1"
 FILTER_FIELDS = {"modified_date": "modified", "modified_at": "modified", "created_date": "created",
                  "created_at": "created"}
+UNSET = ("", "none", "null", "undefined", "nil")
 CLAUSE = re.compile(r"^\s*([a-z_]+)\s+(eq|gt|lt|ge|le)\s+(?:'([^']*)'|\"([^\"]*)\"|(\S+))\s*$", re.I)
 
 
@@ -50,31 +55,75 @@ ERROR_CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 40
 
 class OsdiHandler(JsonHandler):
     resource = "osdi:petition"
+    _key = None
 
     def set_default_headers(self):
         self.set_header("Content-Type", "application/hal+json; charset=UTF-8")
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Cache-Control", "max-age=0, private, must-revalidate")
 
+    async def prepare(self):
+        """Find the key, counted by the shared rate limiter like every dialect's calls.
+
+        Over the per-second limit, an OSDI request waits for the next second (at most PACE_SECONDS)
+        instead of being refused at once: clients written for Action Network (Parsons, osdi,
+        py-actionnetworkorg) page through collections as fast as they can and stop at the first
+        429. The limits stay the same; the per-minute one, and longer waits, still answer 429.
+        The wait happens before the request holds the database connection.
+        """
+        waited = 0.0
+        while True:
+            super().prepare()
+            try:
+                self._key = self.find_key()
+                return
+            except api.RateLimited as error:
+                wait = self.pace(error, waited)
+                if wait is None:
+                    raise
+            if not db.is_closed():
+                db.close()
+            await asyncio.sleep(wait)
+            waited += wait
+
+    @staticmethod
+    def pace(error, waited):
+        """Seconds to wait for the limiter's next window, or None when waiting would not help: a
+        long window, the wait budget spent, or a clock that is not the wall clock (tests, --now)."""
+        now = clock.now()
+        if error.retry_after > 1 or abs((now - clock.wall_now()).total_seconds()) > 2:
+            return None
+        # Windows start on whole seconds of the (unpinned) clock; sleeping is real time.
+        wait = max(0.05, error.retry_after - time.time() % 1)
+        return wait if waited + wait <= PACE_SECONDS else None
+
+    def find_key(self):
+        token = self.request.headers.get("OSDI-API-Token") or self.request.headers.get("api-key")
+        try:
+            return api.key_for_request(token, self.request.remote_ip)
+        except (api.ApiKeyInvalid, api.KeyOrganisationLeft):
+            return None
+
     def api_key(self):
         """The request's key. Any valid key may read: everything served is public on the site anyway;
         the writes check their own scope (update, create) in the domain functions."""
-        token = self.request.headers.get("OSDI-API-Token") or self.request.headers.get("api-key")
-        try:
-            key = api.key_for_request(token, self.request.remote_ip)  # rate limited like every dialect
-        except (api.ApiKeyInvalid, api.KeyOrganisationLeft):
-            key = None
-        if key is None:
+        if self._key is None:
             raise OsdiError(401, "UNAUTHORIZED", "Send a valid API key in the OSDI-API-Token (or api-key) header.")
-        return key
+        return self._key
 
     def petitions_for(self, key):
         return dialects.visible_petitions(key.organisation_id)
 
     def petition(self, key, petition_id):
+        """A visible petition by our id or slug, or else (Action Network style) by the part after the
+        colon of one of its foreign identifiers, when exactly one visible petition carries it."""
         try:
             return dialects.visible_petition(petition_id, key.organisation_id)
         except NotFound:
+            visible = self.petitions_for(key)
+            found = osdi.ids_by_local_part("petition", petition_id, visible.select(Petition.id))
+            if len(found) == 1:
+                return visible.where(Petition.id == found[0]).get()
             raise OsdiError(404, "NOT_FOUND", f"There is no petition {petition_id[:40]!r} for this key.") from None
 
     def body(self):
@@ -86,13 +135,15 @@ class OsdiHandler(JsonHandler):
 
     # ---- paging and filtering ----
     def int_arg(self, name, default):
+        """page / per_page read the way Action Network reads them, so that existing client libraries
+        work unchanged: an empty value or a client's unset variable ("None", "null") means the default,
+        and a value that starts with a number uses that number (py-actionnetworkorg sends
+        `per_page=25filter=None`, having forgotten an "&"). Anything else is a 400."""
         value = self.get_query_argument(name, None)
-        if value is None or value.strip() == "":
+        if value is None or value.strip().lower() in UNSET:
             return default
-        try:
-            number = int(value)
-        except ValueError:
-            number = 0
+        leading = re.match(r"\s*(\d{1,9})", value)
+        number = int(leading.group(1)) if leading else 0
         if number < 1:
             raise OsdiError(400, "INVALID_PARAMETER", f"{name} must be a whole number of at least 1, "
                                                       f"not {value[:40]!r}.", [name])
@@ -122,7 +173,7 @@ class OsdiHandler(JsonHandler):
     def collection(self, rel, path, query, serialise):
         number = self.int_arg("page", 1)
         per_page = min(self.int_arg("per_page", DEFAULT_PER_PAGE), MAX_PAGE_SIZE)
-        page = paginate(query, number, per_page)
+        page = paginate(query, number, per_page) if query is not None else Page([], number, per_page, 0)
         items = serialise(page.items)
         total_pages = page.pages
 
@@ -268,6 +319,7 @@ class EntryPointHandler(OsdiHandler):
                 "curies": curies(),
                 "self": {"href": f"{b}/", "title": "This API entry point"},
                 "osdi:petitions": {"href": f"{b}/petitions", "title": "The collection of petitions in the system"},
+                "osdi:tags": {"href": f"{b}/tags", "title": "The collection of tags in the system (always empty)"},
                 "docs": {"href": f"{b}/docs", "title": "Documentation", "name": "Docs", "index": "index"},
             }})
 
@@ -336,6 +388,12 @@ class SignatureHandler(OsdiHandler):
         self.api_key()
         raise OsdiError(403, "DELETE_NOT_ALLOWED", "Deleting signatures is not allowed through the API.")
 
+    def put(self, petition_id, signature_id):
+        """Action Network lets a signature's comments change; here what was signed stays as signed."""
+        self.api_key()
+        raise OsdiError(403, "UPDATE_NOT_ALLOWED", "Signatures cannot be changed through the API: what was "
+                                                   "signed stays as it was signed.")
+
 
 class RecordSignatureHandler(OsdiHandler):
     resource = "osdi:signature"
@@ -349,32 +407,70 @@ class PersonHandler(OsdiHandler):
 
     resource = "osdi:person"
 
-    def get(self, person_id):
-        key = self.api_key()
+    def person(self, key, person_id):
+        """The signature of a visible person "s<signature id>" (None for "u<user id>"), or a 404.
+        A signer is known only by their one confirmed signature on a petition this key can see; a
+        lead petitioner only as the creator of such a petition."""
         kind, number = person_id[:1], person_id[1:]
         if kind not in ("s", "u") or not number.isdigit() or len(number) > 11:
             raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id[:40]!r}.")
         visible = self.petitions_for(key)
-        person = {"identifiers": [f"{osdi.NATIVE_SYSTEM}:{person_id}"], "origin_system": osdi.ORIGIN_SYSTEM,
-                  "_links": {"self": {"href": f"{base()}/people/{person_id}"}, "curies": curies()}}
         if kind == "s":
             signature = (Signature.select().where((Signature.id == int(number)) & Signature.confirmed_at.is_null(False)
                                                   & Signature.petition.in_(visible.select(Petition.id))).first())
             if signature is None:
                 raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id!r}.")
-            if signature.show_name:
-                given, _, family = signature.full_name.partition(" ")
-                person.update(given_name=given, family_name=family)
-        else:
-            found = visible.where(Petition.lead_petitioner == int(number)).exists()
-            if not found or User.get_or_none(User.id == int(number)) is None:
-                raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id!r}.")
+            return signature
+        found = visible.where(Petition.lead_petitioner == int(number)).exists()
+        if not found or User.get_or_none(User.id == int(number)) is None:
+            raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id!r}.")
+        return None
+
+    def get(self, person_id):
+        key = self.api_key()
+        signature = self.person(key, person_id)
+        href = f"{base()}/people/{person_id}"
+        person = {"identifiers": [f"{osdi.NATIVE_SYSTEM}:{person_id}"], "origin_system": osdi.ORIGIN_SYSTEM,
+                  "_links": {"self": {"href": href}, "osdi:signatures": {"href": f"{href}/signatures"},
+                             "curies": curies()}}
+        if signature is not None and signature.show_name:
+            given, _, family = signature.full_name.partition(" ")
+            person.update(given_name=given, family_name=family)
         self.write_hal(person)
+
+
+class PersonSignaturesHandler(PersonHandler):
+    """A person's signatures (Action Network's people/{id}/signatures, which Parsons and
+    py-actionnetworkorg read): a signer's one signature; a lead petitioner's signatures stay private."""
+
+    resource = "osdi:signature"
+
+    def get(self, person_id):
+        key = self.api_key()
+        signature = self.person(key, person_id)
+        query = None
+        if signature is not None:
+            query = self.filtered(Signature.select().where(Signature.id == signature.id),
+                                  {"modified": Signature.confirmed_at, "created": Signature.created_at})
+        self.collection("osdi:signatures", f"/people/{person_id}/signatures", query,
+                        lambda items: [self.signature_json(s, key, s.petition) for s in items])
+
+
+class TagsHandler(OsdiHandler):
+    """The portal has no tags (the helper's add_tags is accepted and ignored), but OSDI clients such
+    as the `osdi` package's ActionNetworkService read the tags collection when they start: an empty
+    collection lets them work."""
+
+    resource = "osdi:tag"
+
+    def get(self):
+        self.api_key()
+        self.collection("osdi:tags", "/tags", None, lambda items: [])
 
 
 class DocsHandler(BaseHandler):
     def get(self):
-        self.render("apidocs_osdi.html", max_page_size=MAX_PAGE_SIZE, per_page=DEFAULT_PER_PAGE)
+        self.render("apidocs_osdi.html", max_page_size=MAX_PAGE_SIZE, per_page=DEFAULT_PER_PAGE, base=base())
 
 
 class UnknownHandler(OsdiHandler):
@@ -382,6 +478,6 @@ class UnknownHandler(OsdiHandler):
 
     resource = "osdi:aep"
 
-    def prepare(self):
-        super().prepare()
+    async def prepare(self):
+        await super().prepare()
         raise OsdiError(404, "NOT_FOUND", f"There is no resource at {self.request.path[:80]}; start at {PREFIX}/.")

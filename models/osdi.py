@@ -107,6 +107,22 @@ def find_by_identifiers(kind, scope_id, identifiers):
     return row.object_id if row else None
 
 
+def ids_by_local_part(kind, local, object_ids_query):
+    """Ids (among object_ids_query's) carrying a foreign identifier "<any system>:<local>".
+
+    Action Network tells clients to address a resource by its identifier without the system prefix,
+    and some (the `osdi` package) build URLs that way from the first identifier naming "action".
+    """
+    local = (local or "").strip()
+    if not local or len(local) > 200 or ":" in local:
+        return []
+    rows = (OsdiIdentifier.select(OsdiIdentifier.object_id, OsdiIdentifier.identifier)
+            .where((OsdiIdentifier.kind == kind) & OsdiIdentifier.identifier.endswith(":" + local)
+                   & OsdiIdentifier.object_id.in_(object_ids_query)).limit(50))
+    # endswith() is a LIKE: keep only exact matches of the part after the first colon.
+    return sorted({row.object_id for row in rows if row.identifier.partition(":")[2] == local})
+
+
 def add_identifiers(kind, scope_id, object_id, identifiers):
     """Attach identifiers; one already carried by another object in scope is refused."""
     for identifier in identifiers:
