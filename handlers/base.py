@@ -4,6 +4,7 @@ Handlers are synchronous on purpose: a handler that never awaits cannot share it
 connection or transaction with another request on the IOLoop thread (see ../shared/DESIGN.md).
 """
 import http.client
+import inspect
 import re
 import json
 import logging
@@ -62,7 +63,19 @@ class BaseHandler(tornado.web.RequestHandler):
                  if "\x00" in name or any(b"\x00" in value for value in values)}
         if wrong:
             raise InvalidParameter(wrong, message=NUL_MESSAGE)
+        self._check_method_takes_path()
         db.connect(reuse_if_open=True)
+
+    def _check_method_takes_path(self):
+        """One handler class may serve several routes (a page and its actions): a method that does
+        not take this route's path parameters does not serve this address, a 405, not a TypeError."""
+        method = getattr(self, self.request.method.lower(), None)
+        if method is None:
+            return
+        try:
+            inspect.signature(method).bind(*self.path_args, **self.path_kwargs)
+        except TypeError:
+            raise tornado.web.HTTPError(405) from None
 
     def on_finish(self):
         if not db.is_closed():
