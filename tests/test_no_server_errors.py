@@ -1,0 +1,406 @@
+"""A bounded sweep over EVERY route: bad input is a 4xx with a message, never a 500, never a leak.
+
+Each route in portal.ROUTES is called with valid ids/slugs and hostile path values, with every
+method, as each kind of visitor, with odd form and JSON bodies and (for the APIs) with and without
+keys. Nothing may answer 5xx; every 4xx says something; no body shows a signer's address or an
+API token; no log line at INFO or above holds a password, a link token, a key or a signer's address.
+The choices are random but seeded, so a failure repeats.
+"""
+import json
+import logging
+import random
+import re
+import urllib.parse
+
+import pytest
+
+import portal
+from models import answering, clock
+from models.account import invite
+from models.audit import Actor
+from models.mail import OutboxMessage
+from models.petition import transition
+from tests.support import PASSWORD, deliver_mail, mails_in
+from tests.support_api import new_key, sign_in_as
+
+SEED = 20261124
+METHODS = ("GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD")
+ROLES = ("anonymous", "petitioner", "clerk", "moderator", "admin")
+
+HOSTILE = [
+    "99999999999999999999999999", "-1", "0", "2147483648", "9223372036854775808", "1e400", "../", "..%2F..%2Fetc",
+    "%2e%2e%2f", "pétition-ünïcødé", "💥🔥", "\u202eevil\u202c", "\u200f\u200e", "%ff%fe", "%c3%28", "%00",
+    "x" * 600, "1' OR '1'='1", "1; DROP TABLE petition;--", "<script>alert(1)</script>", "\"><img src=x>",
+    "%25%32%65", "NaN", "null", "[]", "{}", " ", "%20", "١٢٣",
+]
+LONG = "Ab " * 700  # 2100 characters: more than any VARCHAR column
+FIELDS = ("title", "request", "description", "email", "name", "full_name", "password", "new_password",
+          "current_password", "slug", "kind", "role", "status", "note", "reason", "statement", "comment", "city",
+          "postal_code", "country", "closes_on", "date_projected", "answer_due_date", "answer_period_days",
+          "signature_threshold", "reference_field", "body", "petitions", "organisation", "scopes", "language",
+          "allowed_domains", "contact_email", "is_admin", "is_moderator", "hidden", "show_name", "wants_notice",
+          "accept_terms", "api_enabled", "is_test", "page", "next", "q", "sort", "dir", "limit", "offset")
+WRONG = {"page": "abc", "limit": "-5", "offset": "1e99", "closes_on": "31/02/2026", "date_projected": "2026-13-45",
+         "answer_due_date": "99999-01-01", "answer_period_days": "9" * 30, "signature_threshold": "-1.5",
+         "petitions": "not-a-number", "organisation": "99999999999999999999", "scopes": "root", "is_admin": "maybe",
+         "email": "not an address", "status": "exploded", "role": "emperor", "kind": "🙂"}
+
+
+def _form(pairs, xsrf):
+    return urllib.parse.urlencode([("_xsrf", xsrf)] + list(pairs)).encode()
+
+
+def form_bodies(xsrf, rng):
+    """(name, bytes) of odd url-encoded bodies; each carries a valid XSRF token so that it gets past
+    the XSRF check into the handler."""
+    values = lambda make_value: [(f, make_value(f)) for f in FIELDS]  # noqa: E731
+    return [
+        ("empty", _form([], xsrf)),
+        ("huge", _form([("title", "x" * 200_000), ("body", "y" * 200_000)] + values(lambda f: "z" * 3000), xsrf)),
+        ("too long for columns", _form(values(lambda f: LONG), xsrf)),
+        ("wrong types", _form([(f, WRONG.get(f, "12345678901234567890")) for f in FIELDS], xsrf)),
+        ("duplicated keys", _form(values(lambda f: "first") + values(lambda f: "second") + values(lambda f: "1"),
+                                  xsrf)),
+        ("invalid utf-8", _form([], xsrf) + b"&title=%ff%fe&email=%c3%28&name=\xff&body=\xc3"),
+        ("nul and controls", _form(values(lambda f: "a\x00b\x01c\x1bd\x7f"), xsrf)),
+        ("hostile", _form(values(lambda f: rng.choice(HOSTILE)), xsrf)),
+        ("plausible", _form([("title", "A petition about parks"), ("request", "Please plant trees."),
+                             ("description", "<p>Trees</p>"), ("email", "new.person@example.org"),
+                             ("name", "New Person"), ("full_name", "New Person"), ("password", "long password 1"),
+                             ("accept_terms", "y"), ("closes_on", "2099-01-01"), ("kind", "council"),
+                             ("role", "clerk"), ("note", "A note."), ("reason", "A reason."), ("scopes", "read")],
+                            xsrf)),
+    ]
+
+
+def json_bodies():
+    deep = '{"a": ' * 5000 + "{}" + "}" * 5000
+    fields = ("title", "request", "description", "email", "full_name", "name", "city", "postal_code", "country",
+              "comment", "status", "answer_due_date", "date_projected", "accept_terms", "show_name", "person",
+              "identifiers", "email_addresses", "postal_addresses", "signature", "petition", "triggers", "d")
+    return [
+        ("array", b'[1, 2, {"email": "x@example.org"}]'),
+        ("deep", deep.encode()),
+        ("nested", json.dumps({f: {"a": [{"b": [1, {"c": None}]}]} for f in fields}).encode()),
+        ("huge numbers", json.dumps({f: 10 ** 40 for f in fields}).encode().replace(b"1" + b"0" * 40, b"1e400", 3)),
+        ("wrong types", json.dumps({f: [True, 1.5] if i % 2 else 12345 for i, f in enumerate(fields)}).encode()),
+        ("nulls", json.dumps({f: None for f in fields}).encode()),
+        ("strings too long", json.dumps({f: LONG for f in fields}).encode()),
+        ("long email", json.dumps({"full_name": "Jane Doe", "email": "a" * 300 + "@example.org",
+                                   "accept_terms": True, "city": "c" * 300, "postal_code": "9" * 100,
+                                   "country": "NL" * 50}).encode()),
+        ("controls", json.dumps({f: "a\u0000b\u001b" for f in fields}).encode()),
+        ("not json", b"{'title': oops"),
+        ("invalid utf-8", b'{"title": "\xff\xfe"}'),
+        ("big", json.dumps({"title": "t" * 70_000}).encode()),
+    ]
+
+
+class World:
+    """A small data set: organisations, staff, petitions in several statuses, signatures, a
+    response, invitations, keys, link tokens. Secrets it knows must never leak."""
+
+    def __init__(self, make, database):
+        self.org = make.organisation(name="Sweep Council")
+        self.other_org = make.organisation(name="Other Ministry", kind="ministry")
+        self.clerk = make.clerk(self.org, role="manager")
+        self.moderator = make.moderator()
+        self.admin = make.admin()
+        self.petitioner = make.user(name="Pat Petitioner")
+        self.petitions = [make.petition(status=s, organisation=self.org, lead=self.petitioner)
+                          for s in ("concept", "staging", "live", "rejected", "withdrawn")]
+        self.petitions.append(make.petition(status="live", organisation=self.other_org))
+        live = self.petitions[2]
+        self.signatures = [make.signature(live, email=f"secret.signer{i}@example.net", show_name=bool(i % 2))
+                           for i in range(3)]
+        self.unconfirmed = make.signature(live, email="unconfirmed.signer@example.net", confirmed=False)
+        deliver_mail()
+        self.signature_token = _token_in(database, "/signatures/confirm/")
+        done = make.petition(status="live", organisation=self.org)
+        make.signature(done, email="answered.signer@example.net", wants_notice=True)
+        done = transition(transition(done, "to_process", Actor.job("close_petitions")), "in_process",
+                          Actor.system("test"))
+        self.petitions.append(done)
+        draft = answering.save_draft(self.org, Actor.for_user(self.clerk), "Our answer", "<p>Yes</p>", [done.id])
+        self.response = answering.publish_response(draft, Actor.for_user(self.clerk))
+        pending = transition(make.petition(status="live", organisation=self.org), "to_process",
+                             Actor.job("close_petitions"))
+        self.petitions.append(pending)
+        self.draft = answering.save_draft(self.org, Actor.for_user(self.clerk), "A draft", "<p>Soon</p>",
+                                          [pending.id])
+        self.invitation = invite(self.clerk, self.org, "invited.person@example.net")
+        deliver_mail()
+        self.invitation_token = _token_in(database, "/invitations/")
+        self.key, self.token = new_key(make, scopes=("read", "create", "update"), organisation=self.org,
+                                       user=self.clerk)
+        self.read_key, self.read_token = new_key(make, scopes=("read",), user=self.petitioner)
+        OutboxMessage.delete().execute()
+        self.signer_emails = [s.email for s in self.signatures] + ["unconfirmed.signer@example.net",
+                                                                   "answered.signer@example.net"]
+        self.secrets = [self.token, self.read_token, self.signature_token, self.invitation_token, PASSWORD]
+        self.users = {"petitioner": self.petitioner, "clerk": self.clerk, "moderator": self.moderator,
+                      "admin": self.admin}
+
+    def valid(self, kind):
+        """Valid values for a path parameter of `kind`."""
+        p = self.petitions
+        return {
+            "petition": [str(x.id) for x in p] + [x.slug for x in p],
+            "organisation": [self.org.slug, str(self.org.id), self.other_org.slug],
+            "user": [str(self.clerk.id), str(self.petitioner.id), str(self.admin.id)],
+            "invitation": [str(self.invitation.id)],
+            "response": [str(self.response.id), str(self.draft.id)],
+            "key": [str(self.key.id), str(self.read_key.id)],
+            "signature": [str(s.id) for s in self.signatures],
+            "token": [self.signature_token, self.invitation_token, "nonexistent-token"],
+            "job": ["close_petitions", "mail_retention", "no_such_job"],
+        }[kind]
+
+
+def _token_in(database, marker):
+    for message in mails_in(database.mail_dir):
+        match = re.search(re.escape(marker) + r"([A-Za-z0-9_\-]+)", message.get_body(("plain",)).get_content())
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no mail with {marker}")
+
+
+# ---- the route table as concrete paths -----------------------------------------------------------
+
+_KIND_AFTER = {"petitions": "petition", "moderation": "petition", "organisations": "organisation",
+               "workspace": "organisation", "members": "user", "users": "user", "responses": "response",
+               "api-tokens": "key", "signatures": "signature", "people": "signature", "confirm": "token",
+               "confirm-email": "token", "reset": "token", "invitations": "token", "jobs": "job"}
+
+
+def route_template(pattern):
+    """`pattern` as a list of literal strings and parameter slots (kind, alternatives or None)."""
+    pattern = re.sub(r"\(\?:/\.\*\)\?|\(\?:\\\.json\)\?|/\?$", "", pattern)
+    pattern = pattern.replace(r"/.*", "/anything").replace("\\", "")
+    parts, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "(":
+            end = pattern.index(")", i)
+            body = pattern[i + 1:end]
+            before = "".join(p for p in parts if isinstance(p, str)).rstrip("/").rsplit("/", 1)[-1]
+            if re.fullmatch(r"[a-z\-]+(\|[a-z\-]+)*", body):
+                parts.append(("choice", body.split("|")))
+            else:
+                kind = _KIND_AFTER.get(before, "petition")
+                if before == "invitations" and "admin" in "".join(p for p in parts if isinstance(p, str)):
+                    kind = "invitation"
+                if body.startswith("[a-z_]"):
+                    kind = "job"
+                parts.append((kind, None))
+            i = end + 1
+        else:
+            parts.append(pattern[i])
+            i += 1
+    return parts
+
+
+def fill(template, pick):
+    out = []
+    for part in template:
+        if isinstance(part, str):
+            out.append(part)
+        elif part[0] == "choice":
+            out.append(pick(part, part[1]))
+        else:
+            out.append(pick(part, None))
+    return "".join(out)
+
+
+def paths_for(pattern, world, rng, hostile_count=3):
+    template = route_template(pattern)
+    if not any(isinstance(p, tuple) for p in template):
+        return [fill(template, None)], []
+    valid = []
+    for _ in range(3):
+        valid.append(fill(template, lambda part, choices: rng.choice(choices or world.valid(part[0]))))
+    hostile = []
+    for _ in range(hostile_count):
+        def pick(part, choices):
+            if choices:
+                return rng.choice(choices)
+            value = rng.choice(HOSTILE)
+            return value if "%" in value else urllib.parse.quote(value, safe="")
+        hostile.append(fill(template, pick))
+    return list(dict.fromkeys(valid)), hostile
+
+
+def is_api(path):
+    return path.startswith(("/api/", "/v1/"))
+
+
+# ---- calling and checking ------------------------------------------------------------------------
+
+class Sweep:
+    def __init__(self, web, world, rng):
+        self.web, self.world, self.rng = web, world, rng
+        self.calls = 0
+        self.failures = []
+
+    async def call(self, role, method, path, body=None, headers=None, note=""):
+        web = self.web
+        web.cookies.pop("session", None)
+        if role != "anonymous":
+            from models.user import User
+
+            sign_in_as(web, User.get_by_id(self.world.users[role].id))
+        xsrf = await web.xsrf()
+        if body is None and method in ("POST", "PUT"):
+            body = b""
+        all_headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Xsrftoken": xsrf}
+        all_headers.update(headers or {})
+        reply = await web.fetch(path, method=method, body=body if method not in ("GET", "HEAD", "DELETE",
+                                                                                  "OPTIONS") else None,
+                                headers=all_headers)
+        web.cookies["_xsrf"] = xsrf
+        self.calls += 1
+        self.check(reply, f"{role} {method} {path[:160]} {note}")
+        return reply
+
+    def check(self, reply, what):
+        problems = []
+        if reply.code >= 500 or reply.code == 599:
+            problems.append(f"{reply.code}")
+        if 400 <= reply.code < 500 and reply.code != 405 or reply.code == 405:
+            if not _message_of(reply):
+                problems.append(f"{reply.code} without a message")
+        for secret in self.world.signer_emails + [self.world.token, self.world.read_token]:
+            if secret in reply.text:
+                problems.append(f"body shows {secret[:12]}…")
+        if problems:
+            self.failures.append(f"{what}: {', '.join(problems)}: {reply.text[:200]!r}")
+
+
+def _message_of(reply):
+    if reply.raw.request.method == "HEAD":
+        return True  # HEAD has no body by definition
+    text = reply.text.strip()
+    if not text:
+        return False
+    if "json" in (reply.headers.get("Content-Type") or ""):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return False
+        flat = json.dumps(value)
+        return bool(re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", flat))
+    return bool(re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", re.sub(r"<[^>]+>", " ", text)))
+
+
+KEY_VARIANTS = ("none", "query", "bearer", "osdi", "wrong")
+
+
+def key_headers(variant, token, path):
+    if variant == "query":
+        return path + ("&" if "?" in path else "?") + "api_key=" + token, {}
+    if variant == "bearer":
+        return path, {"Authorization": f"Bearer {token}"}
+    if variant == "osdi":
+        return path, {"OSDI-API-Token": token}
+    if variant == "wrong":
+        return path, {"Authorization": "Bearer pp_" + "0" * 40, "OSDI-API-Token": "\xe9\xff%00 x"}
+    return path, {}
+
+
+def _routes(part, parts):
+    """Every `parts`-th route, from `part`: the sweep is split into tests of a similar size."""
+    return [r for i, r in enumerate(portal.ROUTES) if i % parts == part]
+
+
+PARTS = 3
+
+
+@pytest.fixture
+def swept(web, make, database, caplog, relaxed_rate_limits):
+    caplog.set_level(logging.INFO)
+    world = World(make, database)
+    yield web, world
+    logged = "\n".join(f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.INFO)
+    leaked = [s[:10] for s in world.secrets + world.signer_emails if s in logged]
+    assert not leaked, f"log lines at INFO or above hold secrets or signers' addresses: {leaked}"
+
+
+@pytest.mark.parametrize("part", range(PARTS))
+@pytest.mark.gen_test(timeout=120)
+async def test_every_route_method_and_visitor(swept, part):
+    web, world = swept
+    rng = random.Random(SEED + part)
+    sweep = Sweep(web, world, rng)
+    for pattern, _handler in _routes(part, PARTS):
+        valid, hostile = paths_for(pattern, world, rng)
+        # one valid path with every method for every visitor; the rest with a sample
+        for role in ROLES:
+            for method in METHODS:
+                await sweep.call(role, method, valid[0])
+        for path in valid[1:] + hostile:
+            for method in rng.sample(METHODS, 3):
+                await sweep.call(rng.choice(ROLES), method, path)
+        # hostile query strings
+        query = urllib.parse.urlencode({k: rng.choice(HOSTILE) for k in ("page", "q", "sort", "dir", "status",
+                                                                          "organisation", "limit", "offset",
+                                                                          "next", "show", "published")})
+        await sweep.call(rng.choice(ROLES), "GET", valid[0] + "?" + query + "&page=%ff&q=%00x")
+    assert not sweep.failures, f"{len(sweep.failures)} of {sweep.calls} calls failed:\n" + "\n".join(
+        sweep.failures[:60])
+
+
+def _accepts(handler, method):
+    import tornado.web
+
+    return getattr(handler, method.lower()) is not getattr(tornado.web.RequestHandler, method.lower())
+
+
+@pytest.mark.parametrize("part", range(PARTS))
+@pytest.mark.gen_test(timeout=120)
+async def test_odd_bodies_to_every_route_that_takes_one(swept, part):
+    web, world = swept
+    rng = random.Random(SEED + 100 + part)
+    sweep = Sweep(web, world, rng)
+    xsrf = await web.xsrf()
+    forms, jsons = form_bodies(xsrf, rng), json_bodies()
+    for pattern, handler in _routes(part, PARTS):
+        methods = [m for m in ("POST", "PUT", "DELETE") if _accepts(handler, m)]
+        if not methods:
+            continue
+        valid, _ = paths_for(pattern, world, rng, hostile_count=0)
+        path = valid[0]
+        if is_api(path):
+            for name, body in jsons + forms[:1]:
+                variant = rng.choice(KEY_VARIANTS[:4])
+                token = world.token if rng.random() < 0.8 else world.read_token
+                url, headers = key_headers(variant, token, path)
+                await sweep.call("anonymous", rng.choice(methods), url, body,
+                                 headers={"Content-Type": "application/json", **headers}, note=name + " " + variant)
+        else:
+            for name, body in forms:
+                for role in rng.sample(ROLES[1:], 2):
+                    await sweep.call(role, rng.choice(methods), path, body, note=name)
+            await sweep.call("admin", methods[0], path, json_bodies()[0][1],
+                             headers={"Content-Type": "application/json"}, note="json to a form")
+    assert not sweep.failures, f"{len(sweep.failures)} of {sweep.calls} calls failed:\n" + "\n".join(
+        sweep.failures[:60])
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_every_api_route_with_and_without_keys(swept):
+    web, world = swept
+    rng = random.Random(SEED + 200)
+    sweep = Sweep(web, world, rng)
+    for pattern, _handler in portal.ROUTES:
+        valid, hostile = paths_for(pattern, world, rng)
+        if not is_api(valid[0]):
+            continue
+        for variant in KEY_VARIANTS:
+            for token in (world.token, world.read_token):
+                for method in ("GET", "POST", "OPTIONS"):
+                    url, headers = key_headers(variant, token, rng.choice(valid + hostile))
+                    body = json.dumps({"full_name": "Jane Doe", "email": "jane.doe@example.org",
+                                       "accept_terms": True, "title": "A title", "status": "in_process"}).encode()
+                    await sweep.call("anonymous", method, url, body,
+                                     headers={"Content-Type": "application/json", **headers}, note=variant)
+    assert not sweep.failures, f"{len(sweep.failures)} of {sweep.calls} calls failed:\n" + "\n".join(
+        sweep.failures[:60])
