@@ -11,11 +11,13 @@ import logging
 import sys
 from urllib.parse import urlparse
 
+import tornado.log
 import tornado.web
 
 from models import config
 from models.db import db
 from models.errors import DomainError, InvalidInput, InvalidParameter
+from models.sanitize import without_addresses
 from models.user import User
 
 log = logging.getLogger("portal.web")
@@ -175,10 +177,20 @@ class BaseHandler(tornado.web.RequestHandler):
         super()._handle_request_exception(error)
 
     def log_exception(self, typ, value, tb):
+        # Log lines carry neither the secrets some addresses hold (link tokens, ?api_key=) nor the
+        # email addresses some messages quote, nor the client's IP address.
         if isinstance(value, DomainError):
-            log.info("%s %s refused: %s", self.request.method, self.request.path, value.message)
+            log.info("%s %s refused: %s", self.request.method, redact(self.request.path),
+                     without_addresses(value.message))
             return
-        super().log_exception(typ, value, tb)
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)  # a warning with _request_summary() only
+            return
+        tornado.log.app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+
+    def _request_summary(self):
+        """What Tornado's own log lines say about a request (it would add the raw URI and the IP)."""
+        return f"{self.request.method} {redact(self.request.uri)}"
 
     def error_message(self, status_code, exc_info):
         error = exc_info[1] if exc_info else None
