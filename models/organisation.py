@@ -7,6 +7,7 @@ import peewee as pw
 from models import clock
 from models.db import BaseModel
 from models.errors import InvalidInput, NotFound
+from models.numbers import is_number
 
 KINDS = ("ministry", "council", "parliament", "agency", "company", "other")
 ROLES = ("clerk", "manager")  # a manager is a clerk who may also invite members and manage keys
@@ -32,9 +33,9 @@ class Organisation(BaseModel):
     def by_slug_or_id(cls, key):
         query = cls.select()
         key = str(key or "").strip()
-        if not key or len(key) > 80 or (key.isdigit() and len(key) > 9):
+        if not key or len(key) > 80 or (key.isdigit() and not is_number(key, 9)):
             raise NotFound(f"There is no organisation {key[:80]!r}.")
-        if str(key).isdigit():
+        if is_number(key, 9):
             query = query.where((cls.id == int(key)) | (cls.slug == str(key)))
         else:
             query = query.where(cls.slug == str(key))

@@ -14,7 +14,7 @@ from models.petition import Petition
 from models.signature import Signature
 from models.user import User
 from tests.support_api import call, new_key, sign_in_as
-from tests.support_dialects import accepting_api_signatures, osdi_headers, token
+from tests.support_dialects import osdi_headers, token
 from tests.test_api_signing import ORIGIN, api_petition
 
 OVER = {"full_name": 256, "city": 256, "postal_code": 33, "state": 65, "country": 65}
