@@ -8,7 +8,6 @@ import inspect
 import re
 import json
 import logging
-import sys
 from urllib.parse import urlparse
 
 import tornado.log
@@ -172,7 +171,7 @@ class BaseHandler(tornado.web.RequestHandler):
     def _handle_request_exception(self, error):
         if isinstance(error, DomainError):
             # Expected refusals keep their own status and message: never a 500.
-            self.send_error(error.status, exc_info=sys.exc_info())
+            self.send_error(error.status, exc_info=(type(error), error, error.__traceback__))
             return
         super()._handle_request_exception(error)
 
@@ -316,11 +315,14 @@ class NotFoundHandler(BaseHandler):
 
 _SECRET_PATH = re.compile(r"(/signatures/confirm/|/reset/|/invitations/|/confirm-email/)[^/?]+")
 _SECRET_QUERY = re.compile(r"((?:api_key|token|key)=)[^&]+", re.I)
+_ADDRESS_QUERY = re.compile(r"([?&;][^=&;]*=)[^&;]*(?:@|%40)[^&;]*", re.I)
 
 
 def redact(uri: str) -> str:
-    """A request URI without the secrets some URIs carry (confirmation tokens, API keys)."""
-    return _SECRET_QUERY.sub(r"\1[redacted]", _SECRET_PATH.sub(r"\1[redacted]", uri))
+    """A request URI without the secrets some URIs carry (confirmation tokens, API keys) and without
+    the email addresses a search (?q=) or a form sent by GET may hold."""
+    uri = _SECRET_QUERY.sub(r"\1[redacted]", _SECRET_PATH.sub(r"\1[redacted]", uri))
+    return _ADDRESS_QUERY.sub(r"\1[address]", uri)
 
 
 access_log = logging.getLogger("tornado.access")
