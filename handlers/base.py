@@ -15,7 +15,7 @@ import tornado.web
 
 from models import config
 from models.db import db
-from models.errors import DomainError, InvalidInput, InvalidParameter
+from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
 from models.sanitize import without_addresses
 from models.user import User
 
@@ -169,6 +169,14 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # ---- errors ----
     def _handle_request_exception(self, error):
+        refusal = from_database(error)
+        if refusal is not None:
+            # the net under domain validation: logged (without the database's text, which may quote
+            # people's values) and answered as the DomainError it means, in each dialect's shape
+            log.warning("%s %s: %s answered as %s", self.request.method, redact(self.request.path),
+                        type(error).__name__, refusal.status)
+            self._handle_request_exception(refusal)
+            return
         if isinstance(error, DomainError):
             # Expected refusals keep their own status and message: never a 500.
             self.send_error(error.status, exc_info=(type(error), error, error.__traceback__))
