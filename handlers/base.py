@@ -260,8 +260,10 @@ class JsonHandler(BaseHandler):
             raise tornado.web.HTTPError(400, reason=f"Invalid JSON in body of request: {error}")
         if not isinstance(value, dict):
             raise tornado.web.HTTPError(400, reason="The request body must be a JSON object.")
-        # PostgreSQL cannot store NUL, and no field needs control characters: refuse them by name.
-        wrong = {str(name)[:40]: "Remove the control characters (like \\u0000) from this value."
+        # PostgreSQL cannot store NUL, no field needs control characters, and half a UTF-16 pair
+        # ("\\ud800", which JSON may escape) cannot even be encoded: refuse them by name.
+        wrong = {str(name).encode("utf-8", "backslashreplace").decode()[:40]: "Remove the control characters (like \\u0000) and broken characters (half of a "
+                                 "UTF-16 pair, like \\ud800) from this value."
                  for name, item in value.items() if _has_control(name) or _has_control(item)}
         if wrong:
             raise InvalidInput(wrong)
@@ -301,7 +303,7 @@ _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
 
 def _has_control(value):
     if isinstance(value, str):
-        return any(c in _CONTROL for c in value)
+        return any(c in _CONTROL or "\ud800" <= c <= "\udfff" for c in value)
     if isinstance(value, dict):
         return any(_has_control(k) or _has_control(v) for k, v in value.items())
     if isinstance(value, list):

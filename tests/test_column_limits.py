@@ -114,3 +114,28 @@ def test_the_model_net_refuses_what_validation_missed_on_both_backends(make):
         petition.save()
     assert Petition.get_by_id(petition.id).language == "en" and Signature.select().count() == 0
     Petition.update(reference_field="r" * 256).where(Petition.id == petition.id).execute()  # at the limit: fine
+
+
+@pytest.mark.gen_test
+@pytest.mark.usefixtures("relaxed_rate_limits")
+async def test_lone_surrogates_in_json_are_refused_not_stored(web, make):
+    """JSON may escape half a UTF-16 pair ("\\ud800"); json.loads gives a str no database or UTF-8
+    encoder accepts (a 500 when written or echoed). Such text is refused like control characters."""
+    petition = api_petition(make)
+    _key, v1 = new_key(make, scopes=("create", "read", "update"), organisation=petition.organisation)
+    raw = b'{"full_name": "Jane \\ud800 Doe", "email": "jane@example.org", "accept_terms": true}'
+    reply = await call(web, "POST", f"/api/v1/petitions/{petition.slug}/signatures", raw=raw, token=v1,
+                       headers={"Origin": ORIGIN})
+    assert reply.code in (400, 422) and "full_name" in reply.text, reply.text
+    reply = await call(web, "PUT", f"/api/v1/petitions/{petition.id}", raw=b'{"reference_field": "R\\udfff"}',
+                       token=v1)
+    assert reply.code in (400, 422) and "reference_field" in reply.text, reply.text
+    reply = await call(web, "PUT", f"/api/v1/petitions/{petition.id}", raw=b'{"\\udfff": "R"}', token=v1)
+    assert reply.code in (400, 422) and "\\udfff" in reply.text, reply.text
+    wtp = token(make, scopes=("create",))
+    reply = await web.fetch(f"/v1/signatures?api_key={wtp}", method="POST",
+                            body=('{"petition_id": "%d", "email": "john@example.com", "first_name": "Jo\\ud800hn", '
+                                  '"last_name": "Doe"}' % petition.id).encode(),
+                            headers={"Content-Type": "application/json"})
+    assert 400 <= reply.code < 500, reply.text
+    assert Signature.select().count() == 0 and Petition.get_by_id(petition.id).reference_field is None

@@ -65,6 +65,8 @@ def form_bodies(xsrf, rng):
                                   xsrf)),
         ("invalid utf-8", _form([], xsrf) + b"&title=%ff%fe&email=%c3%28&name=\xff&body=\xc3"),
         ("nul and controls", _form(values(lambda f: "a\x00b\x01c\x1bd\x7f"), xsrf)),
+        ("controls", _form(values(lambda f: "Ab\x01c\x1bd\x7f\u2028e\ufeff"), xsrf)),
+        ("encoded surrogates", _form([], xsrf) + b"&title=%ED%A0%80&full_name=Jane%ED%B0%80Doe&name=%ED%A0%80"),
         ("hostile", _form(values(lambda f: rng.choice(HOSTILE)), xsrf)),
         ("plausible", _form([("title", "A petition about parks"), ("request", "Please plant trees."),
                              ("description", "<p>Trees</p>"), ("email", "new.person@example.org"),
@@ -92,6 +94,9 @@ def json_bodies():
                                    "accept_terms": True, "city": "c" * 300, "postal_code": "9" * 100,
                                    "country": "NL" * 50}).encode()),
         ("controls", json.dumps({f: "a\u0000b\u001b" for f in fields}).encode()),
+        ("lone surrogates", b'{"full_name": "Jane \\ud800 Doe", "email": "jane\\udfff@example.org", "city": "\\udc00", '
+                            b'"accept_terms": true, "title": "\\ud83d", "person": {"given_name": "\\ud800", '
+                            b'"family_name": "Lee", "email_addresses": [{"address": "ann\\ud800@example.org"}]}}'),
         ("not json", b"{'title': oops"),
         ("invalid utf-8", b'{"title": "\xff\xfe"}'),
         ("big", json.dumps({"title": "t" * 70_000}).encode()),
