@@ -333,6 +333,8 @@ def _message_of(reply):
     return bool(re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", re.sub(r"<[^>]+>", " ", text)))
 
 
+ORIGINS = ("https://forms.example.org", "null", "http://" + "a" * 300 + ".example", "https://localhost:99999",
+           "https://[::1", "file://", "https://forms.example.org/../x?y#z", "\xe9\xff", "https://x:1:2", "")
 KEY_VARIANTS = ("none", "query", "bearer", "osdi", "wrong")
 
 
@@ -451,6 +453,7 @@ async def test_every_api_route_with_and_without_keys(swept):
             for token in (world.token, world.read_token):
                 for method in ("GET", "POST", "OPTIONS"):
                     url, headers = key_headers(variant, token, rng.choice(valid + hostile))
+                    headers["Origin"] = rng.choice(ORIGINS)
                     body = json.dumps({"full_name": "Jane Doe", "email": "jane.doe@example.org",
                                        "accept_terms": True, "title": "A title", "status": "in_process"}).encode()
                     await sweep.call("anonymous", method, url, body,
