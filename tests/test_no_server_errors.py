@@ -478,6 +478,8 @@ async def test_tornados_own_log_lines_hold_no_secrets_or_addresses(swept):
         sweep.check(reply, f"POST {path} without XSRF")
         await sweep.call("admin", "DELETE", path)
     await sweep.call("admin", "GET", "/admin/users?" + urllib.parse.urlencode({"q": world.clerk.email}))
+    reply = await sweep.call("admin", "GET", "/admin/users?q=" + urllib.parse.quote(world.clerk.email) + "%ff")
+    assert reply.code == 400 and "not valid UTF-8" in reply.text
     await web.post("/signin", {"email": world.clerk.email, "password": PASSWORD})
     await web.post("/signin", {"email": signer, "password": PASSWORD + "wrong"})
     await web.post("/reset", {"email": signer})
