@@ -289,11 +289,15 @@ class Sweep:
         if os.environ.get("SWEEP_TRACE"):
             print(reply.code, role, method, path[:100], note, reply.text[:100].replace("\n", " ") if reply.code >= 400
                   else "")
-        self.check(reply, f"{role} {method} {path[:160]} {note}")
+        self.check(reply, f"{role} {method} {path[:160]} {note}", public=role == "anonymous")
         return reply
 
-    def check(self, reply, what):
+    def check(self, reply, what, public=False):
         problems = []
+        if public:  # what anybody may see shows no account's address either
+            for user in self.world.users.values():
+                if user.email in reply.text:
+                    problems.append(f"public body shows {user.email[:12]}…")
         if reply.code >= 500 or reply.code == 599:
             if _known_osdi_digits_500(reply):
                 self.known.append(what)  # see OSDI_DIGITS_NOTE and test_osdi_ids_in_other_scripts_digits
