@@ -337,6 +337,13 @@ def _message_of(reply):
     return bool(re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", re.sub(r"<[^>]+>", " ", text)))
 
 
+API_QUERY_NAMES = ("limit", "offset", "count", "skip", "page", "per_page", "sortBy", "sortOrder", "createdBefore",
+                   "createdAfter", "status", "isPublic", "isSignable", "title", "body", "signatureCountFloor",
+                   "signatureCountCeiling", "filter", "fields", "language", "organisation", "updated_since", "q",
+                   "mock", "callback")
+API_QUERY_VALUES = ("-1", "0", "1e3", "99999999999999999999", "2026-13-01", "1700000000", "9" * 40, "true",
+                    "modified_date gt '2026-01-01'", "title eq 'x' or 1 eq 1", "id,email", "desc", "<x>", "NaN",
+                    "inf", "2026-02-30T25:61:00Z")
 ORIGINS = ("https://forms.example.org", "null", "http://" + "a" * 300 + ".example", "https://localhost:99999",
            "https://[::1", "file://", "https://forms.example.org/../x?y#z", "\xe9\xff", "https://x:1:2", "")
 KEY_VARIANTS = ("none", "query", "bearer", "osdi", "wrong")
@@ -456,7 +463,11 @@ async def test_every_api_route_with_and_without_keys(swept):
         for variant in KEY_VARIANTS:
             for token in (world.token, world.read_token):
                 for method in ("GET", "POST", "OPTIONS"):
-                    url, headers = key_headers(variant, token, rng.choice(valid + hostile))
+                    path = rng.choice(valid + hostile)
+                    if method == "GET" and rng.random() < 0.6:
+                        path += "?" + urllib.parse.urlencode({name: rng.choice(HOSTILE + list(API_QUERY_VALUES)) for name in
+                                                              rng.sample(API_QUERY_NAMES, 4)})
+                    url, headers = key_headers(variant, token, path)
                     headers["Origin"] = rng.choice(ORIGINS)
                     body = json.dumps({"full_name": "Jane Doe", "email": "jane.doe@example.org",
                                        "accept_terms": True, "title": "A title", "status": "in_process"}).encode()
