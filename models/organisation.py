@@ -5,7 +5,7 @@ import unicodedata
 import peewee as pw
 
 from models import clock
-from models.db import BaseModel
+from models.db import BaseModel, db
 from models.errors import InvalidInput, NotFound
 from models.numbers import is_number
 
@@ -57,4 +57,8 @@ def create_organisation(name, kind="other", slug=None, contact_email=None, **ext
         errors["slug"] = f"The slug {slug!r} is taken; choose another."
     if errors:
         raise InvalidInput(errors)
-    return Organisation.create(name=name, kind=kind, slug=slug, contact_email=contact_email, **extra)
+    try:
+        with db.atomic():  # a savepoint: a caller's transaction stays usable
+            return Organisation.create(name=name, kind=kind, slug=slug, contact_email=contact_email, **extra)
+    except pw.IntegrityError:  # the slug was taken between our check and this insert
+        raise InvalidInput({"slug": f"The slug {slug!r} is taken; choose another."}) from None
