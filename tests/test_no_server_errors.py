@@ -77,6 +77,18 @@ def form_bodies(xsrf, rng):
     ]
 
 
+def multipart_bodies(xsrf):
+    """Multipart forms: a file where text is expected, a broken one, one without a boundary."""
+    good = (f'--b\r\nContent-Disposition: form-data; name="_xsrf"\r\n\r\n{xsrf}\r\n'
+            '--b\r\nContent-Disposition: form-data; name="title"; filename="../../etc/passwd"\r\n'
+            'Content-Type: application/octet-stream\r\n\r\n\xff\xfe\x00binary\r\n'
+            '--b\r\nContent-Disposition: form-data; name="email"\r\n\r\n\xe9t\xe9@example.org\r\n--b--\r\n')
+    return {"multipart with a file": ("multipart/form-data; boundary=b", good.encode("latin-1")),
+            "multipart broken": ("multipart/form-data; boundary=b", b"--b\r\nno headers here\r\n--b"),
+            "multipart without boundary": ("multipart/form-data", b"title=x"),
+            "unknown content type": ("text/x-unknown; charset=ebcdic", b"\x00\x01title=x")}
+
+
 def json_bodies():
     deep = '{"a": ' * 5000 + "{}" + "}" * 5000
     fields = ("title", "request", "description", "email", "full_name", "name", "city", "postal_code", "country",
@@ -446,6 +458,9 @@ async def test_odd_bodies_to_every_route_that_takes_one(swept, part):
                     await sweep.call(role, rng.choice(methods), rng.choice(valid), body, note=name)
             await sweep.call("admin", methods[0], path, json_bodies()[0][1],
                              headers={"Content-Type": "application/json"}, note="json to a form")
+            for name, (content_type, body) in multipart_bodies(xsrf).items():
+                await sweep.call(rng.choice(ROLES), methods[0], path, body, headers={"Content-Type": content_type},
+                                 note=name)
     assert not sweep.failures, f"{len(sweep.failures)} of {sweep.calls} calls failed:\n" + "\n".join(
         sweep.failures[:60])
 
