@@ -566,3 +566,29 @@ async def test_osdi_ids_in_other_scripts_digits(web, make, case):
         reply = await web.fetch(f"/api/osdi/v1/petitions/{petition.id}/record_signature_helper", method="POST",
                                 body=json.dumps(body), headers=headers)
     assert 200 <= reply.code < 500, reply.text
+
+
+@pytest.mark.gen_test
+async def test_odd_cookies_are_ignored_or_refused(swept):
+    """Forged, truncated or foreign session and XSRF cookies: signed out or 403, never a 500."""
+    web, world = swept
+    sweep = Sweep(web, world, random.Random(SEED + 400))
+    xsrf_values = ["2|zz|yy|xx", "2|00000000|" + "0" * 64 + "|1", "|", "2|", "x" * 4000, "%ff%00", "1"]
+    session_values = ["garbage", "2|1:0|10:1|7:session|4:MTox|", "2|1:0|10:99999999999|7:session|4:MTox|" + "0" * 64,
+                      "\"quoted\"", "a" * 4000]
+    for xsrf in xsrf_values:
+        for session in session_values[:3]:
+            for method, path in (("POST", "/signout"), ("POST", f"/petitions/{world.live.slug}/sign"),
+                                 ("GET", "/workspace"), ("POST", "/user/api-tokens")):
+                body = b"_xsrf=" + urllib.parse.quote(xsrf).encode() + b"&full_name=A+B" if method == "POST" else None
+                web.cookies.clear()  # the client would replace the Cookie header with its own
+                reply = await web.fetch(path, method=method, body=body,
+                                        headers={"Cookie": f"_xsrf={xsrf}; session={session}",
+                                                 "Content-Type": "application/x-www-form-urlencoded"})
+                sweep.check(reply, f"{method} {path} with cookies {xsrf[:20]!r} {session[:20]!r}")
+    for session in session_values:
+        web.cookies.clear()
+        reply = await web.fetch("/my/petitions", headers={"Cookie": f"session={session}"})
+        sweep.check(reply, f"GET /my/petitions with session {session[:20]!r}")
+        assert reply.code in (302, 303), reply.code  # simply signed out
+    assert not sweep.failures, "\n".join(sweep.failures[:20])
