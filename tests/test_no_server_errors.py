@@ -17,7 +17,7 @@ import pytest
 
 import portal
 from models import answering
-from models.account import invite
+from models.account import invite, request_password_reset, sign_up
 from models.audit import Actor
 from models.mail import OutboxMessage
 from models.api import update_api_settings
@@ -154,13 +154,20 @@ class World:
         self.invitation = invite(self.clerk, self.org, "invited.person@example.net")
         deliver_mail()
         self.invitation_token = _token_in(database, "/invitations/")
+        request_password_reset(self.petitioner.email)
+        deliver_mail()
+        self.reset_token = _token_in(database, "/reset/")
+        sign_up("new.account@example.net", "New Account", "a long enough password")
+        deliver_mail()
+        self.email_token = _token_in(database, "/confirm-email/")
         self.key, self.token = new_key(make, scopes=("read", "create", "update"), organisation=self.org,
                                        user=self.clerk)
         self.read_key, self.read_token = new_key(make, scopes=("read",), user=self.petitioner)
         OutboxMessage.delete().execute()
         self.signer_emails = [s.email for s in self.signatures] + ["unconfirmed.signer@example.net",
                                                                    "answered.signer@example.net"]
-        self.secrets = [self.token, self.read_token, self.signature_token, self.invitation_token, PASSWORD]
+        self.secrets = [self.token, self.read_token, self.signature_token, self.invitation_token, self.reset_token,
+                        self.email_token, PASSWORD, "a long enough password"]
         self.users = {"petitioner": self.petitioner, "clerk": self.clerk, "moderator": self.moderator,
                       "admin": self.admin}
 
@@ -191,7 +198,8 @@ class World:
             "response": [str(self.response.id), str(self.draft.id)],
             "key": [str(self.key.id), str(self.read_key.id)],
             "signature": [str(s.id) for s in self.signatures],
-            "token": [self.signature_token, self.invitation_token, "nonexistent-token"],
+            "token": [self.signature_token, self.invitation_token, self.reset_token, self.email_token,
+                      "nonexistent-token"],
             "job": ["close_petitions", "mail_retention", "no_such_job"],
         }[kind]
 
