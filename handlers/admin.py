@@ -10,6 +10,7 @@ from handlers.moderation import ModerationHandler
 from models import account, petitioning
 from models.audit import AuditEvent
 from models.errors import InvalidInput, NotFound
+from models.numbers import page_number
 from models.organisation import Organisation
 from models.pagination import paginate
 from models.petition import Petition, status_counts
@@ -18,7 +19,7 @@ from models.user import Membership, User
 
 def _page_number(handler):
     value = handler.get_argument("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return page_number(value)
 
 
 class AdminHandler(PageHandler):

@@ -4,17 +4,19 @@ Handlers are synchronous on purpose: a handler that never awaits cannot share it
 connection or transaction with another request on the IOLoop thread (see ../shared/DESIGN.md).
 """
 import http.client
+import inspect
 import re
 import json
 import logging
-import sys
 from urllib.parse import urlparse
 
+import tornado.log
 import tornado.web
 
 from models import config
 from models.db import db
-from models.errors import DomainError, InvalidInput, InvalidParameter
+from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
+from models.sanitize import without_addresses
 from models.user import User
 
 log = logging.getLogger("portal.web")
@@ -62,7 +64,28 @@ class BaseHandler(tornado.web.RequestHandler):
                  if "\x00" in name or any(b"\x00" in value for value in values)}
         if wrong:
             raise InvalidParameter(wrong, message=NUL_MESSAGE)
+        self._check_method_takes_path()
         db.connect(reuse_if_open=True)
+
+    def decode_argument(self, value, name=None):
+        # Tornado's own refusal quotes the first 40 bytes of the value, which then reach the log:
+        # a search for an address, a password. Say what is wrong without repeating it.
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            where = "The address" if name is None else "A value in the request"
+            raise tornado.web.HTTPError(400, reason=f"{where} contains text that is not valid UTF-8.") from None
+
+    def _check_method_takes_path(self):
+        """One handler class may serve several routes (a page and its actions): a method that does
+        not take this route's path parameters does not serve this address, a 405, not a TypeError."""
+        method = getattr(self, self.request.method.lower(), None)
+        if method is None:
+            return
+        try:
+            inspect.signature(method).bind(*self.path_args, **self.path_kwargs)
+        except TypeError:
+            raise tornado.web.HTTPError(405) from None
 
     def on_finish(self):
         if not db.is_closed():
@@ -155,17 +178,35 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # ---- errors ----
     def _handle_request_exception(self, error):
+        refusal = from_database(error)
+        if refusal is not None:
+            # the net under domain validation: logged (without the database's text, which may quote
+            # people's values) and answered as the DomainError it means, in each dialect's shape
+            log.warning("%s %s: %s answered as %s", self.request.method, redact(self.request.path),
+                        type(error).__name__, refusal.status)
+            self._handle_request_exception(refusal)
+            return
         if isinstance(error, DomainError):
             # Expected refusals keep their own status and message: never a 500.
-            self.send_error(error.status, exc_info=sys.exc_info())
+            self.send_error(error.status, exc_info=(type(error), error, error.__traceback__))
             return
         super()._handle_request_exception(error)
 
     def log_exception(self, typ, value, tb):
+        # Log lines carry neither the secrets some addresses hold (link tokens, ?api_key=) nor the
+        # email addresses some messages quote, nor the client's IP address.
         if isinstance(value, DomainError):
-            log.info("%s %s refused: %s", self.request.method, self.request.path, value.message)
+            log.info("%s %s refused: %s", self.request.method, redact(self.request.path),
+                     without_addresses(value.message))
             return
-        super().log_exception(typ, value, tb)
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)  # a warning with _request_summary() only
+            return
+        tornado.log.app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+
+    def _request_summary(self):
+        """What Tornado's own log lines say about a request (it would add the raw URI and the IP)."""
+        return f"{self.request.method} {redact(self.request.uri)}"
 
     def error_message(self, status_code, exc_info):
         error = exc_info[1] if exc_info else None
@@ -228,8 +269,10 @@ class JsonHandler(BaseHandler):
             raise tornado.web.HTTPError(400, reason=f"Invalid JSON in body of request: {error}")
         if not isinstance(value, dict):
             raise tornado.web.HTTPError(400, reason="The request body must be a JSON object.")
-        # PostgreSQL cannot store NUL, and no field needs control characters: refuse them by name.
-        wrong = {str(name)[:40]: "Remove the control characters (like \\u0000) from this value."
+        # PostgreSQL cannot store NUL, no field needs control characters, and half a UTF-16 pair
+        # ("\\ud800", which JSON may escape) cannot even be encoded: refuse them by name.
+        wrong = {str(name).encode("utf-8", "backslashreplace").decode()[:40]: "Remove the control characters (like \\u0000) and broken characters (half of a "
+                                 "UTF-16 pair, like \\ud800) from this value."
                  for name, item in value.items() if _has_control(name) or _has_control(item)}
         if wrong:
             raise InvalidInput(wrong)
@@ -269,7 +312,7 @@ _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
 
 def _has_control(value):
     if isinstance(value, str):
-        return any(c in _CONTROL for c in value)
+        return any(c in _CONTROL or "\ud800" <= c <= "\udfff" for c in value)
     if isinstance(value, dict):
         return any(_has_control(k) or _has_control(v) for k, v in value.items())
     if isinstance(value, list):
@@ -291,11 +334,14 @@ class NotFoundHandler(BaseHandler):
 
 _SECRET_PATH = re.compile(r"(/signatures/confirm/|/reset/|/invitations/|/confirm-email/)[^/?]+")
 _SECRET_QUERY = re.compile(r"((?:api_key|token|key)=)[^&]+", re.I)
+_ADDRESS_QUERY = re.compile(r"([?&;][^=&;]*=)[^&;]*(?:@|%40)[^&;]*", re.I)
 
 
 def redact(uri: str) -> str:
-    """A request URI without the secrets some URIs carry (confirmation tokens, API keys)."""
-    return _SECRET_QUERY.sub(r"\1[redacted]", _SECRET_PATH.sub(r"\1[redacted]", uri))
+    """A request URI without the secrets some URIs carry (confirmation tokens, API keys) and without
+    the email addresses a search (?q=) or a form sent by GET may hold."""
+    uri = _SECRET_QUERY.sub(r"\1[redacted]", _SECRET_PATH.sub(r"\1[redacted]", uri))
+    return _ADDRESS_QUERY.sub(r"\1[address]", uri)
 
 
 access_log = logging.getLogger("tornado.access")

@@ -8,13 +8,14 @@ from handlers.accounts import PageHandler
 from models import petitioning
 from models.audit import history
 from models.errors import InvalidInput
+from models.numbers import page_number
 from models.pagination import paginate
 from models.petition import TERMINAL, allowed_moves, roles_of
 
 
 def _page_number(handler):
     value = handler.get_argument("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return page_number(value)
 
 
 class ModerationHandler(PageHandler):

@@ -6,6 +6,7 @@ from handlers.base import BaseHandler
 from models import signature as signatures
 from models.audit import Actor
 from models.errors import InvalidInput, NotFound, NotSignable
+from models.numbers import page_number
 from models.organisation import Organisation
 from models.pagination import paginate
 from models.petition import Petition, roles_of
@@ -152,5 +153,5 @@ class SitemapHandler(BaseHandler):
 
 def _page_number(handler):
     value = handler.get_argument("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return page_number(value)
 

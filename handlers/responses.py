@@ -3,6 +3,7 @@ import tornado.web
 
 from handlers.base import BaseHandler
 from models import answering
+from models.numbers import page_number
 from models.pagination import paginate
 
 PER_PAGE = 20
@@ -11,7 +12,7 @@ PER_PAGE = 20
 class ResponsesHandler(BaseHandler):
     def get(self):
         value = self.get_argument("page", "1")
-        number = int(value) if value.isdigit() and len(value) < 7 else 1
+        number = page_number(value)
         self.render("responses/index.html", page=paginate(answering.published_responses(), number, PER_PAGE),
                     public_petitions=_public_petitions)
 

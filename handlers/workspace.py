@@ -17,6 +17,7 @@ from handlers.base import BaseHandler
 from models import answering
 from models.audit import history
 from models.errors import InvalidInput, NotAllowed, NotFound, TransitionRefused
+from models.numbers import is_number, page_number
 from models.organisation import Organisation
 from models.pagination import paginate
 from models.petition import (RECIPIENT_STATUSES, STATUS_LABELS, STATUSES, Petition, allowed_moves, status_counts,
@@ -272,7 +273,7 @@ class NewResponseHandler(WorkspaceBase):
 
     def get(self, key):
         organisation = self._organisation(key)
-        selected = [p for p in self.get_arguments("petition") if p.isdigit()]
+        selected = [p for p in self.get_arguments("petition") if is_number(p)]
         self.render("workspace/response_form.html", organisation=organisation, response=None,
                     form=_response_form(organisation, selected=selected))
 
@@ -343,4 +344,4 @@ class PublishResponseHandler(ResponseWorkspaceHandler):
 
 def _page_number(handler):
     value = handler.get_argument("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return page_number(value)

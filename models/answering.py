@@ -13,6 +13,7 @@ import datetime as dt
 from models import audit, clock, mail
 from models.db import db, is_postgres
 from models.errors import InvalidInput, NotAllowed, NotFound, TransitionRefused
+from models.numbers import is_number
 from models.petition import Petition, transition
 from models.response import Response, ResponsePetition, notice_key
 from models.sanitize import plain_text, rich_text
@@ -78,7 +79,7 @@ def _clean(organisation, title, body, petition_ids):
         if isinstance(value, Petition):
             value = value.id
         text = str(value).strip()
-        if not text.isdigit() or len(text) > 12:
+        if not is_number(text, 12):
             errors["petitions"] = "Choose petitions from the list."
             break
         if int(text) not in ids:
@@ -119,7 +120,7 @@ def save_draft(organisation, actor, title, body, petition_ids, response=None):
 
 def get_response(response_id, organisation=None):
     text = str(response_id)
-    response = Response.get_or_none(Response.id == int(text)) if text.isdigit() and len(text) < 12 else None
+    response = Response.get_or_none(Response.id == int(text)) if is_number(text, 11) else None
     if response is None or (organisation is not None and response.organisation_id != organisation.id):
         raise NotFound(f"There is no response {text[:20]!r}.")
     return response

@@ -18,6 +18,7 @@ from models import audit, clock
 from models.apikey import SCOPES, ApiKey, authenticate, create_key
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, InvalidParameter, NotAllowed, NotFound
+from models.numbers import is_number
 from models.organisation import Organisation
 from models.petition import STATUSES, Petition, roles_of
 
@@ -216,7 +217,7 @@ def check_domain_line(line):
     host, port = text, None
     if text.count(":") == 1:
         host, port = text.split(":")
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not is_number(port, 5) or not 0 < int(port) < 65536:
             return f"{shown!r}: the port must be a number from 1 to 65535, like localhost:8000."
     elif text.count(":") > 1:
         return f"{shown!r}: give a hostname with an optional port, like 127.0.0.1:8000."

@@ -14,9 +14,37 @@ db = pw.DatabaseProxy()
 
 
 class BaseModel(pw.Model):
+    """Every model refuses text longer than its column before writing it: PostgreSQL raises on a
+    VARCHAR overflow (a 500) where SQLite silently stores it. Domain validation should name the
+    limit first; this is the net under it, the same 422 on both backends."""
+
     class Meta:
         database = db
         legacy_table_names = False
+
+    @classmethod
+    def insert(cls, values=None, /, **insert):
+        _check_lengths(cls, values, insert)
+        return super().insert(values, **insert)
+
+    @classmethod
+    def update(cls, values=None, /, **update):
+        _check_lengths(cls, values, update)
+        return super().update(values, **update)
+
+
+def _check_lengths(model, *mappings):
+    from models.errors import InvalidInput
+
+    errors = {}
+    for mapping in mappings:
+        for key, value in (mapping or {}).items():
+            field = key if isinstance(key, pw.Field) else model._meta.fields.get(key)
+            if (isinstance(field, pw.CharField) and isinstance(value, str) and field.max_length
+                    and len(value) > field.max_length):
+                errors[field.name] = f"Use at most {field.max_length} characters (this has {len(value)})."
+    if errors:
+        raise InvalidInput(errors)
 
 
 def make_database(url: str):

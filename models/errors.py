@@ -56,3 +56,30 @@ class NotSignable(DomainError):
 
 class AlreadySigned(DomainError):
     status = 409
+
+
+class Conflict(DomainError):
+    """Something saved at the same moment conflicts with this request (a unique value was taken)."""
+
+    status = 409
+
+
+def from_database(error):
+    """The DomainError a database refusal means for the person who sent the request, or None.
+
+    Domain functions check first and name the field; this is the net for what slips past (a race
+    between check and insert, a row deleted meanwhile, a value out of the column's range), so that
+    the answer is a 4xx saying what to do rather than a 500. The database's own text is not shown:
+    it may quote other people's values.
+    """
+    import peewee as pw
+
+    if isinstance(error, pw.DoesNotExist):
+        return NotFound("What this request refers to does not exist (any more).")
+    if isinstance(error, pw.IntegrityError):
+        return Conflict("This conflicts with something saved at the same moment (a name, address or link that "
+                        "must be unique is taken). Reload the page and try again.")
+    if isinstance(error, (pw.DataError, OverflowError)):
+        return InvalidInput({}, message="A value is too long, too large or not of the right kind; correct it "
+                                        "and try again.")
+    return None

@@ -18,6 +18,7 @@ import tornado.template
 
 from models import clock, config
 from models.db import BaseModel, db
+from models.sanitize import without_addresses
 
 log = logging.getLogger("portal.mail")
 TEMPLATES = tornado.template.Loader(str(Path(__file__).resolve().parent.parent / "templates" / "mail"),
@@ -184,7 +185,7 @@ def deliver_pending(batch_size=200, settings=None):
         try:
             transport = transport_for(settings).__enter__()
         except (OSError, smtplib.SMTPException) as error:
-            log.warning("mail transport unavailable: %s", error)
+            log.warning("mail transport unavailable: %s", without_addresses(error))
             for message in messages:
                 _retry(message, f"transport unavailable: {error}")
                 counts["retry"] += 1
@@ -196,7 +197,8 @@ def deliver_pending(batch_size=200, settings=None):
                 except PermanentFailure as error:
                     _mark(message, status="failed", last_error=str(error)[:1000])
                     counts["failed"] += 1
-                    log.warning("mail %s failed permanently: %s", message.id, error)
+                    # an SMTP server's reply may quote the recipient's address
+                    log.warning("mail %s failed permanently: %s", message.id, without_addresses(error))
                 except (OSError, smtplib.SMTPException, socket.timeout) as error:
                     _retry(message, str(error))
                     counts["retry"] += 1

@@ -5,8 +5,9 @@ import unicodedata
 import peewee as pw
 
 from models import clock
-from models.db import BaseModel
+from models.db import BaseModel, db
 from models.errors import InvalidInput, NotFound
+from models.numbers import is_number
 
 KINDS = ("ministry", "council", "parliament", "agency", "company", "other")
 ROLES = ("clerk", "manager")  # a manager is a clerk who may also invite members and manage keys
@@ -32,9 +33,9 @@ class Organisation(BaseModel):
     def by_slug_or_id(cls, key):
         query = cls.select()
         key = str(key or "").strip()
-        if not key or len(key) > 80 or (key.isdigit() and len(key) > 9):
+        if not key or len(key) > 80 or (key.isdigit() and not is_number(key, 9)):
             raise NotFound(f"There is no organisation {key[:80]!r}.")
-        if str(key).isdigit():
+        if is_number(key, 9):
             query = query.where((cls.id == int(key)) | (cls.slug == str(key)))
         else:
             query = query.where(cls.slug == str(key))
@@ -56,4 +57,8 @@ def create_organisation(name, kind="other", slug=None, contact_email=None, **ext
         errors["slug"] = f"The slug {slug!r} is taken; choose another."
     if errors:
         raise InvalidInput(errors)
-    return Organisation.create(name=name, kind=kind, slug=slug, contact_email=contact_email, **extra)
+    try:
+        with db.atomic():  # a savepoint: a caller's transaction stays usable
+            return Organisation.create(name=name, kind=kind, slug=slug, contact_email=contact_email, **extra)
+    except pw.IntegrityError:  # the slug was taken between our check and this insert
+        raise InvalidInput({"slug": f"The slug {slug!r} is taken; choose another."}) from None

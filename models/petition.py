@@ -11,6 +11,7 @@ import peewee as pw
 from models import audit, clock, mail
 from models.db import BaseModel, db, is_postgres
 from models.errors import DomainError, InvalidInput, NotAllowed, NotFound, TransitionRefused
+from models.numbers import is_number
 from models.organisation import Organisation, slugify
 from models.user import Membership, User
 
@@ -118,7 +119,7 @@ class Petition(BaseModel):
         """A petition named by numeric id or slug (every API accepts both)."""
         query = query if query is not None else cls.select()
         key = str(key).strip()
-        if key.isdigit() and len(key) < 12:
+        if is_number(key, 11):
             query = query.where((cls.id == int(key)) | (cls.slug == key))
         else:
             query = query.where(cls.slug == key[:100])

@@ -18,3 +18,11 @@ def plain_text(value: str) -> str:
     text = re.sub(r"<(br|/p|/li|/h[34]|/blockquote)\s*/?>", "\n", value or "")
     text = re.sub(r"<[^>]+>", "", text)
     return re.sub(r"\n{3,}", "\n\n", html.unescape(text)).strip()
+
+
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+\.[^\s<>\"'(),;:@]+")
+
+
+def without_addresses(text) -> str:
+    """`text` with every email address replaced, for log lines (addresses are personal data)."""
+    return _ADDRESS.sub("[address]", str(text))

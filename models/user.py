@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from models import clock
-from models.db import BaseModel
+from models.db import BaseModel, db
 from models.errors import InvalidInput, NotFound
 from models.organisation import ROLES, Organisation
 
@@ -100,7 +100,11 @@ def create_user(email, name, password=None, is_admin=False, is_moderator=False, 
                 email_confirmed_at=clock.now() if confirmed else None)
     if password is not None:
         user.set_password(password)
-    user.save()
+    try:
+        with db.atomic():  # a savepoint: a caller's transaction stays usable
+            user.save()
+    except pw.IntegrityError:  # the same address was signed up between our check and this insert
+        raise InvalidInput({"email": "An account with this email address exists already."}) from None
     return user
 
 
