@@ -23,6 +23,7 @@ from models.petition import Petition
 from models.sanitize import plain_text
 from models.signature import Signature
 from models.user import User
+from models.numbers import is_number
 
 MAX_PAGE_SIZE = 100
 PACE_SECONDS = 3  # the longest an OSDI request waits for the rate limiter's next second
@@ -378,7 +379,7 @@ class SignatureHandler(OsdiHandler):
         key = self.api_key()
         petition = self.petition(key, petition_id)
         signature = None
-        if signature_id.isdigit() and len(signature_id) < 12:
+        if is_number(signature_id, 11):
             signature = dialects.public_signatures(petition).where(Signature.id == int(signature_id)).first()
         if signature is None:
             raise OsdiError(404, "NOT_FOUND", f"There is no confirmed signature {signature_id[:40]!r} on this petition.")
@@ -412,7 +413,7 @@ class PersonHandler(OsdiHandler):
         A signer is known only by their one confirmed signature on a petition this key can see; a
         lead petitioner only as the creator of such a petition."""
         kind, number = person_id[:1], person_id[1:]
-        if kind not in ("s", "u") or not number.isdigit() or len(number) > 11:
+        if kind not in ("s", "u") or not is_number(number, 11):
             raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id[:40]!r}.")
         visible = self.petitions_for(key)
         if kind == "s":

@@ -14,6 +14,7 @@ from models.errors import InvalidInput, NotAllowed
 from models.petition import Petition, transition, unique_slug
 from models.sanitize import plain_text, rich_text
 from models.signature import Signature, submit
+from models.numbers import is_number
 
 NATIVE_SYSTEM = "portal"  # our own identifiers are "portal:<id>"
 ORIGIN_SYSTEM = "Petition portal"
@@ -80,7 +81,7 @@ def parse_identifiers(values, field="identifiers", native_too=False):
             raise InvalidInput({field: f'{value[:60]!r} is not an identifier; use "system_name:id" '
                                        f"(at most 255 characters)."})
         if system == NATIVE_SYSTEM:
-            if local.isdigit() and len(local) < 12:
+            if is_number(local, 11):
                 native_ids.append(int(local))
         elif value not in foreign:
             foreign.append(value)

@@ -548,12 +548,6 @@ async def test_ids_and_pages_in_other_scripts_digits_are_unknown_not_500(web, ma
     assert (await web.get(f"/petitions/{petition.id}")).code == 200
 
 
-OSDI_DIGITS_NOTE = ("handlers/api_osdi.py SignatureHandler.get and PersonHandler.get, and models/osdi.py "
-                    "parse_identifiers, test str.isdigit() and then int(): '²' passes the test and int() raises "
-                    "ValueError, a 500 (files owned by another helper; models/numbers.is_number is the fix)")
-
-
-@pytest.mark.xfail(strict=False, reason=OSDI_DIGITS_NOTE)
 @pytest.mark.gen_test
 @pytest.mark.usefixtures("relaxed_rate_limits")
 @pytest.mark.parametrize("case", ["signature", "person", "identifier"])
