@@ -43,15 +43,19 @@ class WorkspaceBase(BaseHandler):
         return list(Organisation.select().join(Membership)
                     .where(Membership.user == user.id).order_by(Organisation.name))
 
+    def _require_member(self, organisation_id):
+        """Only members work an organisation; to anyone else its things do not exist (404)."""
+        if not self.require_user().is_member_of(organisation_id):
+            raise tornado.web.HTTPError(404)
+
     def _organisation(self, key):
         """An organisation the signed-in user is a member of, or 404."""
-        user = self.require_user()
+        self.require_user()
         try:
             organisation = Organisation.by_slug_or_id(key)
         except NotFound:
             raise tornado.web.HTTPError(404)
-        if not user.is_member_of(organisation.id):
-            raise tornado.web.HTTPError(404)
+        self._require_member(organisation.id)
         return organisation
 
     def _petition(self, key):
@@ -62,13 +66,12 @@ class WorkspaceBase(BaseHandler):
         return petition
 
     def _response(self, key):
-        user = self.require_user()
+        self.require_user()
         try:
             response = answering.get_response(key)
         except NotFound:
             raise tornado.web.HTTPError(404)
-        if not user.is_member_of(response.organisation_id):
-            raise tornado.web.HTTPError(404)
+        self._require_member(response.organisation_id)
         return response
 
 
