@@ -5,7 +5,6 @@ Secrets in links are random tokens stored only as SHA-256 hashes, expire and wor
 Sign-in attempts live in the database (not process memory) so every process sees the same count.
 """
 import datetime as dt
-import hashlib
 import secrets
 
 import peewee as pw
@@ -14,6 +13,7 @@ from models import clock, config, mail
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from models.organisation import KINDS, ROLES, Organisation
+from models.tokens import hash_token
 from models.user import (Membership, User, add_membership, check_password_strength, create_user, normalise_email,
                          valid_email)
 
@@ -41,10 +41,6 @@ class LinkInvalid(DomainError):
     """A mailed link that is unknown, used or expired."""
 
     status = 410
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _account_key(email: str) -> str:

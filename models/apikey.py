@@ -1,5 +1,4 @@
 """API keys: shown once, stored as a SHA-256 hash, scoped, revocable, with last use recorded."""
-import hashlib
 import hmac
 import secrets
 
@@ -10,6 +9,7 @@ from models.db import BaseModel
 from models.errors import InvalidInput
 from models.organisation import Organisation
 from models.user import User
+from models.tokens import hash_token
 
 SCOPES = ("read", "create", "update")
 TOKEN_PREFIX = "pp_"
@@ -39,10 +39,6 @@ class ApiKey(BaseModel):
                 and self.organisation_id is not None and self.organisation_id == organisation_id)
 
 
-def hash_secret(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def create_key(user, name, scopes, organisation=None, is_test=False):
     """Create a key; returns (key, token). The token is never stored and cannot be shown again."""
     scopes = sorted({s.strip() for s in scopes if s and s.strip()})
@@ -58,7 +54,7 @@ def create_key(user, name, scopes, organisation=None, is_test=False):
         raise InvalidInput(errors)
     prefix = TOKEN_PREFIX + secrets.token_hex(4)
     token = f"{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.create(user=user, name=name, prefix=prefix, secret_hash=hash_secret(token),
+    key = ApiKey.create(user=user, name=name, prefix=prefix, secret_hash=hash_token(token),
                         scopes=",".join(scopes), organisation=organisation, is_test=is_test)
     return key, token
 
@@ -67,7 +63,7 @@ def authenticate(token):
     """The live key for a token, or None. Looks up by hash and compares in constant time."""
     if not token or len(token) > 200:
         return None
-    digest = hash_secret(token.strip())
+    digest = hash_token(token.strip())
     key = ApiKey.get_or_none(ApiKey.secret_hash == digest)
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, digest):
         return None

@@ -4,7 +4,6 @@ One signature per email per petition is a database constraint; a duplicate is de
 constraint, not by a check-then-insert. Counts show confirmed signatures only.
 """
 import datetime as dt
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.petition import Petition
 from models.user import normalise_email, valid_email
+from models.tokens import hash_token
 
 # petitions.eu: "at least an initial and a name"
 NAME_RE = re.compile(r"\A.+( |\.).+\Z", re.S)
@@ -59,10 +59,6 @@ class Signature(BaseModel):
     @property
     def initials(self):
         return "".join(part[0].upper() + "." for part in self.full_name.split() if part)[:16]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _new_token():

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from models.apikey import ApiKey, authenticate, hash_secret
+from models.apikey import ApiKey, authenticate
+from models.tokens import hash_token
 from models.audit import AuditEvent
 from models.petition import Petition
 from tests.support_api import call, new_key, sign_in_as
@@ -25,7 +26,7 @@ async def test_create_key_on_the_web_shows_token_once_and_it_works(web, make):
     assert created.code == 201, created.text
     token = re.search(r'<code id="new-token">([^<]+)</code>', created.text).group(1)
     key = ApiKey.get()
-    assert key.user_id == user.id and key.scope_set == {"read", "create"} and key.secret_hash == hash_secret(token)
+    assert key.user_id == user.id and key.scope_set == {"read", "create"} and key.secret_hash == hash_token(token)
     assert token not in (key.name + key.prefix + key.secret_hash)
     assert created.headers["Cache-Control"] == "no-store"
     reply = await call(web, "GET", "/api/v1/organisations", token=token)
