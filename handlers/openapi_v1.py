@@ -7,7 +7,7 @@ import copy
 import json
 
 from handlers.base import BaseHandler, JsonHandler
-from models.api import LANGUAGES
+from handlers.params import LANGUAGES
 from models.petition import STATUSES
 
 
@@ -104,6 +104,18 @@ def _responses(ok_status, ok, *extra):
 SECURED = [{"bearer": []}, {"api_key": []}]
 
 SCHEMAS = {
+    "PetitionsEuFieldsError": {
+        "type": "object", "required": ["error", "fields", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": ["Required fields missing", "Invalid fields"]},
+            "fields": {"type": "array", "items": {"type": "string"}, "description": "The names of the wrong fields."},
+            "messages": {"type": "object", "additionalProperties": {"type": "string"},
+                         "description": "Each wrong field and what to fix."},
+            "missing": {"type": "array", "items": {"type": "string"}},
+            "code": {"type": "string", "enum": ["required_fields_missing", "invalid_fields"]},
+            "message": {"type": "string"}, "reason": {"type": "string"},
+        },
+    },
     "Error": {
         "type": "object", "required": ["message", "reason", "error"],
         "properties": {
@@ -194,7 +206,9 @@ SCHEMAS = {
         "properties": {"name": {"type": "string", "maxLength": 255}, "email": {"type": "string", "format": "email",
                                                                             "maxLength": 255},
                        "city": {"type": "string", "maxLength": 255},
-                       "visible": {"type": "integer", "enum": [0, 1], "description": "Show the name publicly."}},
+                       "visible": {"type": "integer", "enum": [0, 1], "description": "Show the name publicly."},
+                       "visibility": {"type": "integer", "enum": [0, 1],
+                                      "description": "The name the seed's prose uses for `visible` (either is read)."}},
         "example": {"name": "Firstname Lastname", "email": "user@provider.tld", "city": "Place", "visible": 1},
     },
     "Message": {"type": "object", "required": ["message"],
@@ -271,8 +285,12 @@ def document(base_url):
                 "description": "Same rules as the Forbrukermakt call; an Origin, when sent, must be allowed.",
                 "parameters": _p("petition", "language") + [PARAMETERS["origin"]],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PetitionsEuSignature")}}},
-                "responses": _responses("200", _json(_ref("Message"), "Stored; a confirmation mail is on its way."),
-                                        "409", "413", "422"),
+                "responses": {**_responses("200", _json(_ref("Message"), "Stored; a confirmation mail is on its way."),
+                                           "409", "413"),
+                              "400": _json({"anyOf": [_ref("PetitionsEuFieldsError"), _ref("Error")]},
+                                           "Fields missing or invalid, in petitions.eu's shape (`error`: \"Required "
+                                           "fields missing\" or \"Invalid fields\", `fields`: their names), or a "
+                                           "wrong parameter or body.")},
             },
             "options": {**PREFLIGHT, "operationId": "preflightSignature"},
         },

@@ -129,9 +129,9 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
     A second signature with the same email is not stored: if notify_duplicate, the signer is mailed
     ("you have already signed", or a fresh confirmation link while unconfirmed).
     """
+    check_signable(petition)  # "not open for signatures" comes before "fields" (models/channels.py)
     values = validate(full_name, email, city=city, comment=comment, postal_code=postal_code,
                       state=state, country=country)
-    check_signable(petition)
     token, token_hash = _new_token()
     now = clock.now()
     try:
