@@ -31,7 +31,8 @@ ERROR_CODES = {"NotFound": "not_found", "NotAllowed": "forbidden", "InvalidInput
                "AlreadySigned": "already_signed"}
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
               415: "unsupported_media_type", 429: "rate_limited"}
-MAX_SKIP = 10_000_000
+MAX_SKIP = params.MAX_SKIP
+MAX_COUNT = params.MAX_COUNT
 
 
 def iso(value):
@@ -153,7 +154,7 @@ class PetitionsHandler(ApiV1Handler):
     def get(self):
         key = self.authenticate("read")
         fields = params.parse_fields("fields", self.arg("fields"), LIST_DEFAULT, LIST_OPTIONS)
-        count = self.count_arg(10, 1000)
+        count = self.count_arg(10, MAX_COUNT)
         skip = self.skip_arg()
         query = channels.readable(key)
         organisations = self.organisation_filter()
@@ -174,7 +175,7 @@ class PetitionHandler(ApiV1Handler):
     def get(self, name):
         key = self.authenticate("read")
         fields = params.parse_fields("fields", self.arg("fields"), DETAIL_DEFAULT, DETAIL_OPTIONS)
-        count = self.count_arg(100, 1000)
+        count = self.count_arg(100, MAX_COUNT)
         skip = self.skip_arg()
         petition = api.petition_by_key(name, channels.readable(key))
         timestamps = None
@@ -204,7 +205,7 @@ class SignaturesHandler(ApiV1Handler):
 
     def get(self):
         key = self.authenticate("read")
-        count = self.count_arg(100, 1000)
+        count = self.count_arg(100, MAX_COUNT)
         skip = self.skip_arg()
         Signature = signatures.Signature
         visible = channels.readable(key).select(Petition.id)
@@ -254,7 +255,7 @@ class OrganisationHandler(ApiV1Handler):
     def get(self, name):
         key = self.authenticate("read")
         fields = params.parse_fields("fields", self.arg("fields"), ORGANISATION_DEFAULT, ORGANISATION_OPTIONS)
-        count = self.count_arg(10, 1000)
+        count = self.count_arg(10, MAX_COUNT)
         organisation = api.organisation_by_key(name)
         petitions = (channels.readable(key).where(Petition.organisation == organisation)
                      .order_by(channels.CREATED_COLUMN.desc(), Petition.id.desc()))

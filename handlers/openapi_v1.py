@@ -7,7 +7,7 @@ import copy
 import json
 
 from handlers.base import BaseHandler, JsonHandler
-from handlers.params import LANGUAGES
+from handlers import api_v1, params
 from models.petition import STATUSES
 
 
@@ -27,30 +27,7 @@ NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 ID_OR_SLUG = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$", "maxLength": 100}
 
 PARAMETERS = {
-    "language": {"name": "language", "in": "query", "required": False,
-                 "description": "Only petitions in this language (lists); accepted and ignored elsewhere.",
-                 "schema": {"type": "string", "enum": list(LANGUAGES)}},
-    "count": {"name": "count", "in": "query", "required": False,
-              "description": "How many results (petitions: default 10; signatures and timestamps: default 100; "
-                             "at most 1000). Test keys always get 3.",
-              "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-    "skip": {"name": "skip", "in": "query", "required": False, "description": "Skip this many results (paging).",
-             "schema": {"type": "integer", "minimum": 0, "maximum": 10_000_000}},
-    "organisations": {"name": "organisations", "in": "query", "required": False,
-                      "description": "Comma-separated ids or slugs of organisations (petitions.eu's {a,b} works too).",
-                      "schema": {"type": "string", "maxLength": 2000}},
-    "status": {"name": "status", "in": "query", "required": False,
-               "description": f"Comma-separated statuses: {', '.join(STATUSES)}.",
-               "schema": {"type": "string", "maxLength": 200}},
-    "petitions": {"name": "petitions", "in": "query", "required": False,
-                  "description": "Comma-separated ids or slugs of petitions.",
-                  "schema": {"type": "string", "maxLength": 2000}},
-    "from": {"name": "from", "in": "query", "required": False,
-             "description": "Signatures confirmed from this date (YYYY-MM-DD) or ISO-8601 time.",
-             "schema": {"type": "string", "maxLength": 40}},
-    "to": {"name": "to", "in": "query", "required": False,
-           "description": "Signatures confirmed until this date (the whole day) or ISO-8601 time.",
-           "schema": {"type": "string", "maxLength": 40}},
+    **{name: params.openapi_parameter(name) for name in params.QUERY},
     "petition": {"name": "id", "in": "path", "required": True,
                  "description": "The petition's numeric id or its slug.", "schema": ID_OR_SLUG,
                  "example": "1"},
@@ -62,13 +39,6 @@ PARAMETERS = {
                               "petition's allowed domains.",
                "schema": {"type": "string", "maxLength": 255}},
 }
-
-
-def _fields(name, options, default):
-    return {"name": "fields", "in": "query", "required": False,
-            "description": f"Comma-separated extra fields. Always: {', '.join(default)}. Options: "
-                           f"{', '.join(options)}.",
-            "schema": {"type": "string", "maxLength": 500}}
 
 
 def _p(*names):
@@ -235,18 +205,14 @@ def document(base_url):
             "summary": "List petitions, newest first", "operationId": "listPetitions", "security": SECURED,
             "description": "Published petitions; hidden ones only for keys of the addressed organisation.",
             "parameters": _p("language", "count", "skip", "organisations", "status")
-            + [_fields("fields", ["description", "initiators", "statement", "request", "signatures_count",
-                                  "date_projected", "created_at", "answer_due_date", "status", "slug",
-                                  "organisation", "url"], ["id", "name"])],
+            + [params.fields_parameter(api_v1.LIST_DEFAULT, api_v1.LIST_OPTIONS)],
             "responses": _responses("200", _json(_ref("PetitionList"), "The petitions.")),
         }},
         "/api/v1/petitions/{id}": {
             "get": {
                 "summary": "One petition", "operationId": "getPetition", "security": SECURED,
                 "parameters": _p("petition", "language", "count", "skip")
-                + [_fields("fields", ["signatures_count", "signature_timestamps", "date_projected", "created_at",
-                                      "answer_due_date", "status", "statement", "request", "initiators", "slug",
-                                      "organisation", "url"], ["id", "name", "description"])],
+                + [params.fields_parameter(api_v1.DETAIL_DEFAULT, api_v1.DETAIL_OPTIONS)],
                 "responses": _responses("200", _json(_ref("Petition"), "The petition.")),
             },
             "put": {
@@ -316,8 +282,7 @@ def document(base_url):
         "/api/v1/organisations/{id}": {"get": {
             "summary": "One organisation", "operationId": "getOrganisation", "security": SECURED,
             "parameters": _p("organisation", "language", "count")
-            + [_fields("fields", ["slug", "description", "petitions_count", "petitions", "initiators"],
-                       ["id", "name", "kind"])],
+            + [params.fields_parameter(api_v1.ORGANISATION_DEFAULT, api_v1.ORGANISATION_OPTIONS)],
             "responses": _responses("200", _json(_ref("Organisation"), "The organisation.")),
         }},
     }

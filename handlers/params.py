@@ -15,6 +15,43 @@ from models.petition import STATUSES
 
 LANGUAGES = ("en", "nl", "de", "fr", "nl_fr", "nl_gr", "no", "da", "sv", "fi", "es", "it", "pl", "pt")
 LIST_LIMIT = 50
+MAX_COUNT = 1000
+MAX_SKIP = 10_000_000
+BRACES = " petitions.eu's braces work too, as its examples write them: {name}={{{example}}}."
+
+# The query parameters, declared once: the handlers read them with the functions below and
+# handlers/openapi_v1.py publishes these declarations (openapi_parameter, fields_parameter).
+QUERY = {
+    "language": ("Only petitions in this language (lists); accepted and ignored elsewhere.",
+                 {"type": "string", "enum": list(LANGUAGES)}, "nl"),
+    "count": (f"How many results (petitions: default 10; signatures and timestamps: default 100; at most "
+              f"{MAX_COUNT}). Test keys always get 3.", {"type": "integer", "minimum": 1, "maximum": MAX_COUNT}, "10"),
+    "skip": ("Skip this many results (paging).", {"type": "integer", "minimum": 0, "maximum": MAX_SKIP}, "0"),
+    "organisations": ("Comma-separated ids or slugs of organisations.", {"type": "string", "maxLength": 2000},
+                      "1,riverton"),
+    "status": (f"Comma-separated statuses: {', '.join(STATUSES)}.", {"type": "string", "maxLength": 200},
+               "live,completed"),
+    "petitions": ("Comma-separated ids or slugs of petitions.", {"type": "string", "maxLength": 2000}, "1,2"),
+    "from": ("Signatures confirmed from this date (YYYY-MM-DD) or ISO-8601 time.",
+             {"type": "string", "maxLength": 40}, "2026-01-01"),
+    "to": ("Signatures confirmed until this date (the whole day) or ISO-8601 time.",
+           {"type": "string", "maxLength": 40}, "2026-12-31"),
+}
+
+
+def openapi_parameter(name):
+    """The OpenAPI parameter object of a declared query parameter."""
+    description, schema, example = QUERY[name]
+    return {"name": name, "in": "query", "required": False,
+            "description": description + BRACES.format(name=name, example=example), "schema": dict(schema)}
+
+
+def fields_parameter(default, options):
+    """The OpenAPI parameter object of a `fields` parameter with these defaults and options."""
+    return {"name": "fields", "in": "query", "required": False,
+            "description": f"Comma-separated extra fields. Always: {', '.join(default)}. Options: "
+                           f"{', '.join(options)}." + BRACES.format(name="fields", example=",".join(options[:2])),
+            "schema": {"type": "string", "maxLength": 500}}
 
 
 def unbrace(value):

@@ -436,3 +436,14 @@ async def test_one_creation_time_in_every_dialect_and_strict_created_filters(web
     assert [p["id"] for p in (await web.get(f"/v1/petitions.json?createdAfter={t - 1}")).json()["results"]] == [
         str(petition.id)]
     assert json.dumps(wtp)  # plain JSON
+
+
+@pytest.mark.gen_test
+async def test_the_docs_state_the_shared_rules(web):
+    osdi = await web.get(f"{OSDI}/docs")
+    assert osdi.code == 200 and "summary is the petition&#x27;s title" in osdi.text and "pending_verification" in osdi.text
+    wtp = await web.get("/v1/docs")
+    assert wtp.code == 200 and "application/xml" in wtp.text and "the true cause first" in wtp.text
+    spec = (await web.get("/api/v1/openapi.json")).json()
+    count = next(p for p in spec["components"]["parameters"].values() if p["name"] == "count")
+    assert "count={10}" in count["description"]
