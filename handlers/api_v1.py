@@ -415,10 +415,13 @@ class PetitionsEuSignatureHandler(SigningHandler):
 class SignatureCountHandler(ApiV1Handler):
     """GET /api/v1/petitions/{slug}/signature-count: verified signatures only; no key needed."""
 
+    def set_default_headers(self):
+        super().set_default_headers()
+        self.set_header("Access-Control-Allow-Origin", "*")  # every answer, errors included
+
     def get(self, name):
         api.hit(f"ip:{self.request.remote_ip}")
         petition = channels.petition_to_count(name, self.request.headers.get("Origin"))
-        self.set_header("Access-Control-Allow-Origin", "*")
         self.write_json({"id": petition.id, "slug": petition.slug, "signature_count": petition.signature_count})
 
 

@@ -447,3 +447,63 @@ async def test_the_docs_state_the_shared_rules(web):
     spec = (await web.get("/api/v1/openapi.json")).json()
     count = next(p for p in spec["components"]["parameters"].values() if p["name"] == "count")
     assert "count={10}" in count["description"]
+
+
+@pytest.mark.gen_test
+async def test_seed_003_and_000_examples_against_the_demo_data(web):
+    """The seeds' examples as written, against `portal.py demo`'s data (host and key adapted)."""
+    from models import demo
+    from models.api import issue_key
+    from models.organisation import Organisation
+    from models.user import User
+
+    demo.load()
+    council = Organisation.get(Organisation.slug == "riverton-city-council")
+    ministry = Organisation.get(Organisation.slug == "ministry-of-environment")
+    clerk = User.get(User.email == "clerk.council@demo.example")
+    _key, k = issue_key(clerk, "seed replay", ["read", "create", "update"], organisation=council)
+    live = Petition.get((Petition.organisation == council) & (Petition.status == "live") & (Petition.hidden == False))  # noqa: E712
+    o1, o2 = council.id, ministry.id
+    urls = [
+        f"/api/v1/petitions?api_key={k}&language=en&count={{10}}&organisations={{{o1},{o2}}}"
+        r"&fields={description,signatures\_count,initiators}",
+        f"/api/v1/petitions/{live.id}?api_key={k}&language=en"
+        r"&fields={description,signatures\_count,...,signature\_timestamps}",
+        f"/api/v1/signatures?api_key={k}&language=en&petitions={{{live.id}}}&organisations={{{o1},{o2}}}"
+        f"&count={{100}}&from={{2020-01-01}}&to={{{clock.today().isoformat()}}}",
+        f"/api/v1/organisations?api_key={k}&language=en",
+        f"/api/v1/petitions/{live.id}?api_key={k}&language=en&fields={{name,description,signature\\_timestamps}}",
+        f"/api/v1/organisations/{o1}?api_key={k}&language=en&fields={{initiators}}",
+    ]
+    for url in urls:
+        reply = await web.get(url)
+        assert reply.code == 200, (url, reply.text)
+    listed = (await web.get(urls[0])).json()["petitions"]
+    assert listed and all("signatures_count" in p for p in listed)
+    assert (await web.get(urls[2])).json()["count"] > 0
+    reply = await post_json(web, f"/api/v1/petitions/{live.id}/signature?api_key={k}&language=en",
+                            {"name": "Firstname Lastname", "email": "user@provider.tld", "city": "Place", "visible": 1})
+    assert reply.code == 200 and reply.json()["message"]
+    # seed 000's curl, with a demo petition that takes API signatures from localhost
+    reply = await web.fetch(f"/api/v1/petitions/{live.slug}/signatures", method="POST",
+                            body='{ "full_name":"Jane Doe", "email":"jane@example.org", "accept_terms":true }',
+                            headers={"Authorization": f"Bearer {k}", "Origin": "http://localhost:3000",
+                                     "Content-Type": "application/json"})
+    assert reply.code == 202, reply.text
+    count = await web.get(f"/api/v1/petitions/{live.slug}/signature-count")
+    assert count.code == 200 and count.json()["signature_count"] == live.signature_count
+    # the hidden demo petition: counted and signed from its own site, 404 to everyone else's reads
+    ferry = Petition.get(Petition.hidden == True)  # noqa: E712
+    assert (await web.get(f"/api/v1/petitions/{ferry.slug}/signature-count")).code == 200
+    assert (await web.get(f"/api/v1/petitions/{ferry.id}?api_key={k}")).code == 404  # another organisation's
+    reply = await web.fetch(f"/api/v1/petitions/{ferry.slug}/signatures", method="POST",
+                            body='{ "full_name":"Jane Doe", "email":"jane@example.org", "accept_terms":true }',
+                            headers={"Authorization": f"Bearer {k}", "Origin": "https://ferry.demo.example",
+                                     "Content-Type": "application/json"})
+    assert reply.code == 202, reply.text
+
+
+@pytest.mark.gen_test
+async def test_the_count_route_carries_cors_on_errors_too(web, make):
+    reply = await web.get("/api/v1/petitions/no-such-petition/signature-count", headers={"Origin": ORIGIN})
+    assert reply.code == 404 and reply.headers["Access-Control-Allow-Origin"] == "*"
