@@ -364,7 +364,7 @@ class PetitionsHandler(OsdiHandler):
     def get(self):
         key = self.api_key()
         query = self.filtered(self.petitions_for(key),
-                              {"modified": Petition.updated_at, "created": channels.CREATED_COLUMN})
+                              {"modified": channels.MODIFIED_EXPRESSION, "created": channels.CREATED_COLUMN})
         query = query.order_by(channels.CREATED_COLUMN.desc(), Petition.id.desc())
         self.collection("osdi:petitions", "/petitions", query, self.petitions_json)
 

@@ -66,9 +66,14 @@ class ApiV1Handler(JsonHandler):
     def arg(self, name):
         return self.get_query_argument(name, None)
 
+    def decode_argument(self, value, name=None):
+        """Path parameters may come in petitions.eu's braces too (/api/v1/petitions/{12})."""
+        text = super().decode_argument(value, name)
+        return params.unbrace(text) if name is None else text
+
     def authenticate(self, scope=None):
         """The request's key (rate limited per key; anonymous and failed calls per address)."""
-        token = api.key_token_from(self.arg("api_key"), self.request.headers.get("Authorization"))
+        token = api.key_token_from(params.unbrace(self.arg("api_key")), self.request.headers.get("Authorization"))
         key = api.key_for_request(token, self.request.remote_ip)
         if scope:
             api.require_key(key, scope)
@@ -299,7 +304,7 @@ class SigningHandler(ApiV1Handler):
     def signing_key(self):
         """(key, error): the request's key, counted by the rate limiter now; an unknown or revoked key
         is kept as an error for its place in the refusal order."""
-        token = api.key_token_from(self.arg("api_key"), self.request.headers.get("Authorization"))
+        token = api.key_token_from(params.unbrace(self.arg("api_key")), self.request.headers.get("Authorization"))
         try:
             self.key = api.key_for_request(token, self.request.remote_ip)
             return self.key, None

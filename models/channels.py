@@ -10,6 +10,8 @@ them; signing and the verified count work while API submissions are on and the r
 
 Order of refusal causes for every signing channel, the true one first: REFUSAL_ORDER.
 """
+import peewee as pw
+
 from models import api
 from models.errors import NotFound
 from models.petition import Petition
@@ -130,6 +132,9 @@ def cors_origin(name, origin):
 # ---- one creation time ----------------------------------------------------------------------------
 
 CREATED_COLUMN = Petition.opens_at  # what "created" filters and sorts on in every dialect
+# modified_time() in SQL: what "modified" filters on (the same value the dialects show).
+MODIFIED_EXPRESSION = pw.Case(None, [(Petition.updated_at < Petition.opens_at, Petition.opens_at)],
+                              Petition.updated_at)
 
 
 def created_time(petition):

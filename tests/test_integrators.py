@@ -507,3 +507,25 @@ async def test_seed_003_and_000_examples_against_the_demo_data(web):
 async def test_the_count_route_carries_cors_on_errors_too(web, make):
     reply = await web.get("/api/v1/petitions/no-such-petition/signature-count", headers={"Origin": ORIGIN})
     assert reply.code == 404 and reply.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.gen_test
+async def test_braces_on_the_key_and_the_path_too(web, petitions_eu):
+    k, p1 = petitions_eu["key"], petitions_eu["pet1"].id
+    reply = await web.get(f"/api/v1/petitions/{{{p1}}}?api_key={{{k}}}&fields={{signatures_count}}")
+    assert reply.code == 200 and reply.json()["signatures_count"] == 2
+
+
+@pytest.mark.gen_test
+async def test_osdi_modified_filter_uses_the_shown_modification_time(web, make):
+    org = make.organisation()
+    petition = make.petition(organisation=org)
+    Petition.update(opens_at=dt.datetime(2026, 5, 2, 9), updated_at=dt.datetime(2026, 5, 1, 9)).where(
+        Petition.id == petition.id).execute()
+    _k, secret = new_key(make, scopes=("read",), organisation=org)
+    reply = await web.get(f"{OSDI}/petitions?filter=" + quote("modified_date gt '2026-05-01'"),
+                          headers=osdi_headers(secret))
+    assert reply.code == 200, reply.text
+    body = reply.json()
+    [item] = body["_embedded"]["osdi:petitions"]
+    assert item["modified_date"] == item["created_date"] == "2026-05-02T09:00:00Z"
