@@ -311,11 +311,17 @@ class SigningHandler(ApiV1Handler):
         except (api.ApiKeyInvalid, api.KeyOrganisationLeft) as error:
             return None, error
 
+    def prepare(self):
+        try:
+            super().prepare()
+        finally:  # errors found while preparing (e.g. a NUL in a parameter) carry CORS too
+            origin = self.request.headers.get("Origin")
+            allowed = channels.cors_origin(self.path_args[0], origin) if origin and self.path_args else None
+            if allowed:
+                self.allow_origin(allowed)
+
     def post(self, name):
         origin = self.request.headers.get("Origin")
-        allowed = channels.cors_origin(name, origin)
-        if allowed:
-            self.allow_origin(allowed)
         key, key_error = self.signing_key()
         petition = channels.petition_to_sign(name, key, origin, self.origin_required)
         channels.check_signing(petition, key, key_error, origin, self.origin_required)

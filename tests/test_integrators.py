@@ -529,3 +529,15 @@ async def test_osdi_modified_filter_uses_the_shown_modification_time(web, make):
     body = reply.json()
     [item] = body["_embedded"]["osdi:petitions"]
     assert item["modified_date"] == item["created_date"] == "2026-05-02T09:00:00Z"
+
+
+@pytest.mark.gen_test
+async def test_signing_errors_found_early_carry_cors_too(web, make):
+    petition = with_api(make, make.petition())
+    _k, secret = new_key(make, scopes=("create",))
+    reply = await call(web, "POST", f"/api/v1/petitions/{petition.slug}/signatures?language=%00", {}, token=secret,
+                       headers={"Origin": ORIGIN})
+    assert reply.code == 400 and reply.headers["Access-Control-Allow-Origin"] == ORIGIN
+    reply = await call(web, "POST", f"/api/v1/petitions/{petition.slug}/signatures", {}, token=secret,
+                       headers={"Origin": ORIGIN}, raw=b"{not json")
+    assert reply.code == 400 and reply.headers["Access-Control-Allow-Origin"] == ORIGIN
