@@ -20,7 +20,6 @@ from models.db import db
 from models.errors import DomainError, InvalidInput, NotFound
 from models.pagination import Page, paginate
 from models.petition import Petition
-from models.sanitize import plain_text
 from models.signature import Signature
 from models.user import User
 from models.numbers import is_number
@@ -414,14 +413,16 @@ class SignatureHandler(OsdiHandler):
         """A confirmed signature; or, for the key that submitted it, its own pending one (the helper's
         `self` link answers at once, shown as pending, never counted, visible to no other key)."""
         key = self.api_key()
+        seen = osdi.signatures_seen_by(key)
         try:
             petition = self.petition(key, petition_id)
         except OsdiError:
-            petition = self.petition(key, petition_id, signing=True)  # a hidden petition it signs through the API
+            # A hidden petition the key signs through the API but may not read: its own signatures only.
+            petition = self.petition(key, petition_id, signing=True)
+            seen = Signature.select().where(Signature.api_key == key.id)
         signature = None
         if is_number(signature_id, 11):
-            signature = (osdi.signatures_seen_by(key).where((Signature.petition == petition)
-                                                            & (Signature.id == int(signature_id))).first())
+            signature = seen.where((Signature.petition == petition) & (Signature.id == int(signature_id))).first()
         if signature is None:
             raise OsdiError(404, "NOT_FOUND", f"There is no signature {signature_id[:40]!r} on this petition "
                                               "for this key.")

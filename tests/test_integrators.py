@@ -541,3 +541,19 @@ async def test_signing_errors_found_early_carry_cors_too(web, make):
     reply = await call(web, "POST", f"/api/v1/petitions/{petition.slug}/signatures", {}, token=secret,
                        headers={"Origin": ORIGIN}, raw=b"{not json")
     assert reply.code == 400 and reply.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+@pytest.mark.gen_test
+async def test_osdi_read_back_on_a_hidden_petition_shows_only_ones_own(web, make):
+    hidden = with_api(make, make.petition(), hidden=True)
+    someone = make.signature(hidden)  # confirmed, through the portal
+    _k, partner = new_key(make, scopes=("read", "create"))
+    reply = await post_json(web, f"{OSDI}/petitions/{hidden.id}/record_signature_helper",
+                            {"person": {"given_name": "Jane", "family_name": "Doe",
+                                        "email_addresses": [{"address": "jane@example.org"}]}}, osdi_headers(partner))
+    assert reply.code == 200, reply.text
+    own = reply.json()["_links"]["self"]["href"].split(OSDI, 1)[1]
+    assert (await web.get(OSDI + own, headers=osdi_headers(partner))).code == 200
+    other = f"/petitions/{hidden.id}/signatures/{someone.id}"
+    assert (await web.get(OSDI + other, headers=osdi_headers(partner))).code == 404
+    assert (await web.get(f"{OSDI}/petitions/{hidden.id}", headers=osdi_headers(partner))).code == 404
