@@ -16,6 +16,7 @@ import tornado.web
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as defused_et
 
+from handlers import phpserial
 from handlers.base import BaseHandler, JsonHandler, MAX_JSON_BYTES, _has_control
 from models import api, channels, config, dialects
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
@@ -523,7 +524,7 @@ class SignatureCreateHandler(WtpHandler):
         return value.strip() if isinstance(value, str) and value.strip() else None
 
     ACCEPTED_TYPES = ("application/json", "application/xml", "text/xml", "application/x-www-form-urlencoded",
-                      "multipart/form-data")
+                      "multipart/form-data", "application/vnd.php.serialized")
 
     def body(self):
         """The signature from a JSON, XML or form-encoded body (optionally inside "d", as the seed names it)."""
@@ -533,6 +534,8 @@ class SignatureCreateHandler(WtpHandler):
         elif content_type in ("application/xml", "text/xml") or (not content_type
                                                                  and self.request.body.strip()[:1] == b"<"):
             data = self.xml_body()
+        elif content_type == "application/vnd.php.serialized":
+            data = self.php_body()
         elif content_type == "application/x-www-form-urlencoded" and self.request.body.lstrip()[:1] == b"{":
             data = self.get_json_body()  # JSON sent with a form's content type (curl -d '{...}' does this)
         elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
@@ -552,6 +555,24 @@ class SignatureCreateHandler(WtpHandler):
                            f"Send the signature as one of: {accepted}.", "signatures-create-error-415")
         if isinstance(data.get("d"), dict):
             data = data["d"]
+        return data
+
+    def php_body(self):
+        """A PHP-serialized array (a:4:{s:11:"petition_id";s:1:"4";…}), the seed's last accepted type;
+        read by handlers/phpserial.py, which knows data only (no objects, no references)."""
+        if len(self.request.body) > MAX_XML_BYTES:
+            raise tornado.web.HTTPError(413, reason=f"The request body is larger than {MAX_XML_BYTES} bytes.")
+        try:
+            data = phpserial.loads(self.request.body.strip())
+        except phpserial.PhpSerialError as error:
+            raise WtpError(400, "", f"400 Bad Request : The PHP-serialized body cannot be read: {error}. Send an "
+                                    'array like a:1:{s:11:"petition_id";s:1:"4";}.',
+                           "Send the signature as a PHP-serialized array.", "signatures-create-error-400") from None
+        if not isinstance(data, dict):
+            raise WtpError(400, "", "400 Bad Request : The PHP-serialized body must be an array of fields.",
+                           "Send the signature as a PHP-serialized array.", "signatures-create-error-400")
+        if any(isinstance(value, str) and _has_control(value) for value in data.values()):
+            raise InvalidInput({"body": "Remove the control characters from the values."})
         return data
 
     def xml_body(self):

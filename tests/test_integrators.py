@@ -557,3 +557,26 @@ async def test_osdi_read_back_on_a_hidden_petition_shows_only_ones_own(web, make
     other = f"/petitions/{hidden.id}/signatures/{someone.id}"
     assert (await web.get(OSDI + other, headers=osdi_headers(partner))).code == 404
     assert (await web.get(f"{OSDI}/petitions/{hidden.id}", headers=osdi_headers(partner))).code == 404
+
+
+@pytest.mark.gen_test
+async def test_wtp_post_accepts_php_serialized_bodies_as_the_seed_lists(web, make):
+    petition = with_api(make, make.petition())
+    _k, secret = new_key(make, scopes=("create",))
+
+    def php(fields):
+        items = "".join(f's:{len(k.encode())}:"{k}";' + (f"i:{v};" if isinstance(v, int)
+                                                          else f's:{len(v.encode())}:"{v}";')
+                        for k, v in fields.items())
+        return f"a:{len(fields)}:{{{items}}}"
+
+    fields = {"petition_id": str(petition.id), "email": "zoë@example.com", "first_name": "Zoë",
+              "last_name": "Doe", "zip": 55555}
+    reply = await web.fetch(f"/v1/signatures?api_key={secret}", method="POST", body=php(fields).encode(),
+                            headers={"Content-Type": "application/vnd.php.serialized"})
+    assert reply.code == 200, reply.text
+    assert Signature.get(Signature.email == "zoë@example.com").postal_code == "55555"
+    for hostile in ('O:8:"stdClass":0:{}', 'a:1:{s:1:"a";r:1;}', 'a:1:{s:5:"a";i:1;}', "a:999999:{}", "i:1;junk"):
+        reply = await web.fetch(f"/v1/signatures?api_key={secret}", method="POST", body=hostile,
+                                headers={"Content-Type": "application/vnd.php.serialized"})
+        assert reply.code == 400 and "PHP-serialized" in wtp_info(reply)["developerMessage"], hostile
