@@ -35,6 +35,7 @@ ROUTES = [
     (r"/petitions/([a-z0-9\-]{1,100})\.(json|csv)", open_data.PetitionDataHandler),
     (r"/petitions/" + ID + r"/widget/(count|sign)", widgets.WidgetHandler),
     (r"/widgets/petition\.js", widgets.WidgetScriptHandler),
+    (r"/petitions/" + ID + r"/widget-key", widgets.WidgetKeyHandler),
     (r"/open-data", open_data.OpenDataIndexHandler),
     (r"/open-data/([a-z.]{1,40})", open_data.OpenDataFileHandler),
     (r"/accountability(|\.json)", open_data.AccountabilityHandler),
