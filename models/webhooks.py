@@ -161,7 +161,8 @@ def check_url(url):
         raise InvalidInput({"url": "Use an https:// address." if not allow_http()
                             else "Use an https:// or http:// address."})
     try:
-        host, port = parts.hostname, parts.port
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number in range)
     except ValueError:
         raise InvalidInput({"url": "The port in the address is not a number between 1 and 65535."}) from None
     if not host:
@@ -178,7 +179,6 @@ def check_url(url):
                 raise InvalidInput({"url": "Use a public address, not a local one."}) from None
         except UnsafeAddress as error:
             raise InvalidInput({"url": str(error)}) from None
-    del port
     return url
 
 

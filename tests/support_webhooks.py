@@ -6,7 +6,24 @@ import threading
 from tests.support import free_port
 
 
-class Receiver:
+class LocalServer:
+    """An http.server on 127.0.0.1 in a thread of its own, used as a context manager."""
+
+    def serve(self, handler):
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Receiver(LocalServer):
     """Records every POST (path, headers, body). `replies` is a list of status codes answered in
     turn (the last one repeats); `hold_on` (1-based request number) blocks that request until
     release() is called."""
@@ -39,18 +56,11 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
+        self.serve(Handler)
 
     def __exit__(self, *exc):
         self.release_event.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().__exit__(*exc)
 
     def release(self):
         self.release_event.set()

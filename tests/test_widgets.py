@@ -4,7 +4,6 @@ count; the same page on a domain that is not allowed is refused. Plus the snippe
 over plain HTTP."""
 import http.server
 import re
-import threading
 
 import pytest
 
@@ -15,10 +14,11 @@ from models.petition import Petition
 from models.signature import Signature, confirm
 from tests.support import free_port
 from tests.support_jobs import sign_in_cookie
+from tests.support_webhooks import LocalServer
 from tests.test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 
-class HostSite:
+class HostSite(LocalServer):
     """Another website: serves one page at / (on 127.0.0.1 or localhost, a port of its own)."""
 
     def __init__(self, html, host="127.0.0.1", port=None):
@@ -37,16 +37,7 @@ class HostSite:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
 
 
 def host_page(portal, petition, token):
