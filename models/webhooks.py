@@ -547,3 +547,21 @@ def owners(endpoint):
         return managers
     contact = endpoint.organisation.contact_email
     return [contact] if contact else []
+
+
+def purge_finished(before, batch_size=1000):
+    """Delete events created before `before` whose deliveries are all finished (delivered or failed),
+    with their deliveries and attempt log (the database cascades). Returns how many events went."""
+    unfinished = (WebhookDelivery.select(WebhookDelivery.event)
+                  .where(WebhookDelivery.status.in_(["pending", "sending"])))
+    deleted = 0
+    while True:
+        ids = [row.id for row in WebhookEvent.select(WebhookEvent.id)
+               .where((WebhookEvent.created_at < before) & WebhookEvent.id.not_in(unfinished)).limit(batch_size)]
+        if not ids:
+            return deleted
+        with db.atomic():
+            WebhookAttempt.delete().where(WebhookAttempt.delivery.in_(
+                WebhookDelivery.select(WebhookDelivery.id).where(WebhookDelivery.event.in_(ids)))).execute()
+            WebhookDelivery.delete().where(WebhookDelivery.event.in_(ids)).execute()
+            deleted += WebhookEvent.delete().where(WebhookEvent.id.in_(ids)).execute()

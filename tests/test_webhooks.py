@@ -251,3 +251,19 @@ def test_command_line_creates_lists_and_deletes(make, database):
     assert code == 0, output
     assert run_cli(database, "webhook", "list")[1].strip() == ""
     del organisation
+
+
+def test_finished_events_and_their_log_are_deleted_after_the_keeping_time(make, allow_http):
+    organisation = make.organisation()
+    with Receiver(replies=[204]) as receiver:
+        subscribe(organisation, receiver.url, ["petition.closed"])
+        make.petition("to_process", organisation=organisation)
+        assert deliver()["delivered"] == 1
+        receiver.replies = [500]
+        make.petition("to_process", organisation=organisation)
+        assert deliver()["retry"] == 1
+        clock.set_global(clock.now() + dt.timedelta(days=31, minutes=-5))
+        counts = deliver()  # the failing one is retried, still unfinished: kept
+        assert counts["purged"] == 1 and counts["retry"] == 1
+        assert webhooks.WebhookEvent.select().count() == 1
+        assert webhooks.WebhookAttempt.select().count() == 2
