@@ -4,7 +4,7 @@ Frozen DDL for both engines (never the models' create_tables): this file must ke
 same schema whatever models/ later becomes.
 """
 
-SERIAL = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgres": "SERIAL PRIMARY KEY"}
+SERIAL = {"sqlite": "INTEGER NOT NULL PRIMARY KEY", "postgres": "SERIAL NOT NULL PRIMARY KEY"}
 TIMESTAMP = {"sqlite": "DATETIME", "postgres": "TIMESTAMP"}
 
 
@@ -15,18 +15,19 @@ def _statements(kind):
             "id" {pk},
             "organisation_id" INTEGER NOT NULL REFERENCES "organisation" ("id") ON DELETE CASCADE,
             "url" VARCHAR(2000) NOT NULL,
-            "description" VARCHAR(255) NOT NULL DEFAULT '',
+            "description" VARCHAR(255) NOT NULL,
             "secret" VARCHAR(128) NOT NULL,
             "events" TEXT NOT NULL,
-            "created_by" VARCHAR(255) NOT NULL DEFAULT '',
+            "created_by" VARCHAR(255) NOT NULL,
             "owner_user_id" INTEGER REFERENCES "user" ("id") ON DELETE SET NULL,
             "created_at" {ts} NOT NULL,
-            "failure_count" INTEGER NOT NULL DEFAULT 0,
+            "failure_count" INTEGER NOT NULL,
             "last_success_at" {ts},
             "disabled_at" {ts},
             "disabled_reason" TEXT,
             "deleted_at" {ts})''',
         'CREATE INDEX IF NOT EXISTS "webhookendpoint_organisation_id" ON "webhook_endpoint" ("organisation_id")',
+        'CREATE INDEX IF NOT EXISTS "webhookendpoint_owner_user_id" ON "webhook_endpoint" ("owner_user_id")',
         f'''CREATE TABLE IF NOT EXISTS "webhook_event" (
             "id" {pk},
             "message_id" VARCHAR(64) NOT NULL,
@@ -41,8 +42,8 @@ def _statements(kind):
             "id" {pk},
             "event_id" INTEGER NOT NULL REFERENCES "webhook_event" ("id") ON DELETE CASCADE,
             "endpoint_id" INTEGER NOT NULL REFERENCES "webhook_endpoint" ("id") ON DELETE CASCADE,
-            "status" VARCHAR(12) NOT NULL DEFAULT 'pending',
-            "attempts" INTEGER NOT NULL DEFAULT 0,
+            "status" VARCHAR(12) NOT NULL,
+            "attempts" INTEGER NOT NULL,
             "next_attempt_at" {ts} NOT NULL,
             "claimed_at" {ts},
             "delivered_at" {ts},
@@ -51,6 +52,7 @@ def _statements(kind):
             "created_at" {ts} NOT NULL)''',
         'CREATE UNIQUE INDEX IF NOT EXISTS "webhookdelivery_event_id_endpoint_id" '
         'ON "webhook_delivery" ("event_id", "endpoint_id")',
+        'CREATE INDEX IF NOT EXISTS "webhookdelivery_event_id" ON "webhook_delivery" ("event_id")',
         'CREATE INDEX IF NOT EXISTS "webhookdelivery_endpoint_id" ON "webhook_delivery" ("endpoint_id")',
         'CREATE INDEX IF NOT EXISTS "webhookdelivery_status_next_attempt_at" '
         'ON "webhook_delivery" ("status", "next_attempt_at")',
@@ -60,7 +62,7 @@ def _statements(kind):
             "attempted_at" {ts} NOT NULL,
             "status_code" INTEGER,
             "error" TEXT,
-            "duration_ms" INTEGER NOT NULL DEFAULT 0)''',
+            "duration_ms" INTEGER NOT NULL)''',
         'CREATE INDEX IF NOT EXISTS "webhookattempt_delivery_id" ON "webhook_attempt" ("delivery_id")',
     ]
 
