@@ -5,7 +5,7 @@ deliver_webhooks job runs.
 - emit() is called from the one place each change happens (models/petition.transition,
   update_recipient_fields, answering.publish_response, the threshold milestone); it writes the event
   and one delivery row per subscribed, active endpoint, inside the caller's transaction.
-- deliver_pending() claims due deliveries (pending -> sending), POSTs each with the headers
+- deliver_pending() claims each due delivery (pending -> sending) just before it POSTs it with the headers
   webhook-id, webhook-timestamp and webhook-signature ("v1,<base64 HMAC-SHA256 of id.timestamp.body>",
   keyed with the base64 part of the endpoint's whsec_ secret), and marks it delivered, or schedules
   a retry with backoff. At least once: a delivery left in 'sending' by a crashed job is offered again
@@ -433,20 +433,21 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=steps[min(max(attempts, 1), len(steps)) - 1])
 
 
-def _claim(batch_size):
+def _due(batch_size):
+    """Ids of deliveries due now to active endpoints (a claim left by a crashed job is offered again)."""
     now = clock.now()
     (WebhookDelivery.update(status="pending")
      .where((WebhookDelivery.status == "sending") & (WebhookDelivery.claimed_at < now - STALE_SENDING)).execute())
-    candidates = list(WebhookDelivery.select(WebhookDelivery.id).join(WebhookEndpoint)
-                      .where((WebhookDelivery.status == "pending") & (WebhookDelivery.next_attempt_at <= now)
-                             & WebhookEndpoint.disabled_at.is_null() & WebhookEndpoint.deleted_at.is_null())
-                      .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(batch_size))
-    claimed = []
-    for row in candidates:
-        if (WebhookDelivery.update(status="sending", claimed_at=now)
-                .where((WebhookDelivery.id == row.id) & (WebhookDelivery.status == "pending")).execute()):
-            claimed.append(row.id)
-    return claimed
+    return [row.id for row in WebhookDelivery.select(WebhookDelivery.id).join(WebhookEndpoint)
+            .where((WebhookDelivery.status == "pending") & (WebhookDelivery.next_attempt_at <= now)
+                   & WebhookEndpoint.disabled_at.is_null() & WebhookEndpoint.deleted_at.is_null())
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(batch_size)]
+
+
+def _claim(delivery_id):
+    """Take one delivery (pending -> sending) just before sending it; False when another job took it."""
+    return bool(WebhookDelivery.update(status="sending", claimed_at=clock.now())
+                .where((WebhookDelivery.id == delivery_id) & (WebhookDelivery.status == "pending")).execute())
 
 
 def headers_for(event, secret, timestamp=None):
@@ -460,15 +461,19 @@ def headers_for(event, secret, timestamp=None):
 
 def deliver_pending(batch_size=100, disable_after=10, on_sent=None):
     """Send what is due. Returns counts: delivered, retry, failed, disabled. Needs a connection."""
+    from models.jobs import heartbeat
+
     counts = {"delivered": 0, "retry": 0, "failed": 0, "disabled": 0}
-    for delivery_id in _claim(batch_size):
+    failing = set()  # endpoints that failed in this run: the rest of their deliveries wait for the next
+    for delivery_id in _due(batch_size):
         delivery = (WebhookDelivery.select(WebhookDelivery, WebhookEvent, WebhookEndpoint)
                     .join(WebhookEvent).switch(WebhookDelivery).join(WebhookEndpoint)
                     .where(WebhookDelivery.id == delivery_id).first())
         endpoint = delivery.endpoint
-        if endpoint.disabled_at or endpoint.deleted_at:  # changed since the claim
-            _update(delivery, status="pending", claimed_at=None)
+        if (endpoint.id in failing or endpoint.disabled_at or endpoint.deleted_at or delivery.status != "pending"
+                or not _claim(delivery_id)):
             continue
+        heartbeat()  # a slow endpoint must not let this job's lease run out
         body, headers = headers_for(delivery.event, endpoint.secret)
         started = time.monotonic()
         code, error = None, None
@@ -507,6 +512,7 @@ def deliver_pending(batch_size=100, disable_after=10, on_sent=None):
                     counts["retry"] += 1
                 (WebhookEndpoint.update(failure_count=WebhookEndpoint.failure_count + 1)
                  .where(WebhookEndpoint.id == endpoint.id).execute())
+                failing.add(endpoint.id)
                 if _disable_if_failing(endpoint.id, disable_after, error):
                     counts["disabled"] += 1
         log.info("webhook %s to endpoint %s: %s", delivery.event.message_id, endpoint.id,

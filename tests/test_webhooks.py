@@ -267,3 +267,17 @@ def test_finished_events_and_their_log_are_deleted_after_the_keeping_time(make, 
         assert counts["purged"] == 1 and counts["retry"] == 1
         assert webhooks.WebhookEvent.select().count() == 1
         assert webhooks.WebhookAttempt.select().count() == 2
+
+
+def test_an_endpoint_that_fails_is_not_tried_again_in_the_same_run(make, allow_http):
+    organisation = make.organisation()
+    with Receiver(replies=[503, 204]) as receiver:
+        subscribe(organisation, receiver.url, ["petition.closed"])
+        for _ in range(3):
+            make.petition("to_process", organisation=organisation)
+        counts = deliver()
+        assert (counts["retry"], counts["delivered"], len(receiver.requests)) == (1, 0, 1)
+        assert deliver()["delivered"] == 2  # the two that waited are due; the failed one after its backoff
+        clock.set_global(clock.now() + dt.timedelta(minutes=2))
+        assert deliver()["delivered"] == 1
+        assert len(set(receiver.ids())) == 3
