@@ -183,9 +183,8 @@ def check_url(url):
 
 
 def _check_ip(address):
-    if (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
-            or address.is_reserved or address.is_unspecified
-            or (address.version == 6 and address.ipv4_mapped is not None and not address.ipv4_mapped.is_global)):
+    mapped = getattr(address, "ipv4_mapped", None)
+    if not address.is_global or address.is_multicast or (mapped is not None and not mapped.is_global):
         raise UnsafeAddress(f"{address} is a private, loopback or reserved address; use a public one.")
 
 

@@ -161,6 +161,9 @@ def test_addresses_are_checked_when_subscribing_and_again_when_delivering(make, 
     organisation = make.organisation()
     for url, problem in [("http://hooks.example.org/x", "https://"), ("https://127.0.0.1/x", "private"),
                          ("https://10.1.2.3/x", "private"), ("https://localhost/x", "local"),
+                         ("https://169.254.169.254/latest/meta-data", "private"), ("https://[::1]:8443/", "private"),
+                         ("https://100.64.0.1/", "private"), ("https://0.0.0.0/", "private"),
+                         ("https://[::ffff:192.168.0.1]/", "private"), ("https://example.org:99999/", "port"),
                          ("ftp://example.org/", "https://"), ("https://user:pw@example.org/", "passwords"),
                          ("", "address")]:
         with pytest.raises(webhooks.InvalidInput) as refused:
