@@ -51,8 +51,9 @@ class OpenDataFileHandler(BaseHandler):
             data = path.read_bytes()
             modified = path.stat().st_mtime
         except OSError:
-            raise tornado.web.HTTPError(404, reason="The export has not been built yet; it is rebuilt every night "
-                                                    "(or run `python portal.py jobs run open_data_export`).")
+            raise tornado.web.HTTPError(404, reason=self.locale.translate(
+                "The export has not been built yet; it is rebuilt every night (or run `python portal.py jobs run "
+                "open_data_export`)."))
         import datetime as dt
 
         self.set_header("Content-Type", open_data.FILES[name])

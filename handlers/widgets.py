@@ -39,12 +39,14 @@ class WidgetHandler(WidgetBase):
         except NotFound:
             raise tornado.web.HTTPError(404)
         if kind != "count":
-            raise tornado.web.HTTPError(404, reason="The sign form is a script: see the petition's API settings.")
+            raise tornado.web.HTTPError(404, reason=self.locale.translate(
+                "The sign form is a script: see the petition's API settings."))
         petition = self.petition
         try:
             refresh = max(1, min(3600, int(self.get_query_argument("refresh", "30"))))
         except ValueError:
-            raise tornado.web.HTTPError(400, reason="refresh must be a whole number of seconds (1 to 3600).")
+            raise tornado.web.HTTPError(400, reason=self.locale.translate(
+                "refresh must be a whole number of seconds (1 to 3600)."))
         nonce = secrets.token_urlsafe(16)
         # Until the security branch's CSP (with frame_ancestors()) is merged, the widget sets its own.
         self.set_header("Content-Security-Policy",
@@ -67,13 +69,15 @@ class WidgetScriptHandler(WidgetBase):
         self.set_header("Cache-Control", "public, max-age=300")
         self.set_header("X-Content-Type-Options", "nosniff")
         _ = self.locale.translate
-        texts = {name: _(text) for name, text in {
-            "full_name": "Your full name", "email": "Your email address",
-            "show_name": "Show my name with my signature", "accept_terms": "I accept the terms and the privacy notice",
-            "sign": "Sign", "sending": "Sending…",
-            "thanks": "Thank you. We sent you an email: your signature counts once you confirm it.",
-            "problem": "Your signature was not sent:", "network": "The petition site could not be reached; try again.",
-        }.items()}
+        texts = {
+            "full_name": _("Your full name"), "email": _("Your email address"),
+            "show_name": _("Show my name with my signature"),
+            "accept_terms": _("I accept the terms and the privacy notice"),
+            "sign": _("Sign"), "sending": _("Sending…"),
+            "thanks": _("Thank you. We sent you an email: your signature counts once you confirm it."),
+            "problem": _("Your signature was not sent:"),
+            "network": _("The petition site could not be reached; try again."),
+        }
         self.render("widgets/petition.js", texts=json.dumps(texts, ensure_ascii=False).replace("</", "<\\/"),
                     base=json.dumps(self.settings_.base_url))
 
