@@ -18,17 +18,17 @@ ACTOR = Actor("system", None, "signature threshold", "web")
 def check_threshold(petition_id):
     """Record the milestone if this petition just reached its threshold. Call inside the transaction
     that changed the count. Returns True when this call recorded it."""
-    threshold = (Organisation.select(Organisation.signature_threshold).join(Petition)
-                 .where(Petition.id == petition_id).scalar())
-    if not threshold or threshold <= 0:
-        return False
+    # One statement on the hot path of every confirmation: it changes a row only the first time.
+    threshold = (Organisation.select(Organisation.signature_threshold)
+                 .where(Organisation.id == Petition.organisation))
     now = clock.now()
     taken = (Petition.update(threshold_reached_at=now)
              .where((Petition.id == petition_id) & Petition.threshold_reached_at.is_null()
-                    & (Petition.signature_count >= threshold)).execute())
+                    & (Petition.signature_count >= threshold) & (threshold > 0)).execute())
     if not taken:
         return False
     petition = Petition.get_by_id(petition_id)
+    threshold = petition.organisation.signature_threshold
     audit.record(petition.id, ACTOR, "threshold", field="signature_count", new=petition.signature_count,
                  note=f"reached the threshold of {threshold} verified signatures")
     lead = petition.lead_petitioner

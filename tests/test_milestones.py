@@ -99,3 +99,10 @@ async def test_the_petition_page_says_the_threshold_was_reached(make, web):
     confirm(tokens_of(petition, 1)[0])
     after = await web.get(f"/petitions/{petition.slug}")
     assert 'id="threshold-reached"' in after.text and "promised to respond" in after.text
+
+
+def test_an_organisation_without_a_threshold_has_no_milestone(make):
+    organisation = make.organisation(signature_threshold=0)
+    petition = make.petition(organisation=organisation)
+    confirm(tokens_of(petition, 1)[0])
+    assert Petition.get_by_id(petition.id).threshold_reached_at is None
