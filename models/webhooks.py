@@ -415,9 +415,10 @@ def status_changed(petition, old, new, actor, reopening=False):
 
 def response_published(response, petitions):
     base = config.current().base_url
+    organisation = Organisation.get_by_id(response.organisation_id)
     data = {"id": response.id, "title": response.title,
             "published_at": _iso(response.published_at),
-            "organisation": {"id": response.organisation_id},
+            "organisation": {"id": organisation.id, "slug": organisation.slug, "name": organisation.name},
             "petitions": [{"id": p.id, "slug": p.slug, "title": p.title,
                            "links": {"html": f"{base}/petitions/{p.slug}"}} for p in petitions],
             "links": {"html": f"{base}/responses/{response.id}"}}
