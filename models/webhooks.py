@@ -459,7 +459,7 @@ def headers_for(event, secret, timestamp=None):
                   "Content-Type": "application/json", "User-Agent": USER_AGENT}
 
 
-def deliver_pending(batch_size=100, disable_after=10, on_sent=None):
+def deliver_pending(batch_size=100, disable_after=10):
     """Send what is due. Returns counts: delivered, retry, failed, disabled. Needs a connection."""
     from models.jobs import heartbeat
 
@@ -517,8 +517,6 @@ def deliver_pending(batch_size=100, disable_after=10, on_sent=None):
                     counts["disabled"] += 1
         log.info("webhook %s to endpoint %s: %s", delivery.event.message_id, endpoint.id,
                  "delivered" if error is None else error[:200])
-        if on_sent is not None:
-            on_sent(delivery)
     return counts
 
 
