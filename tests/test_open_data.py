@@ -163,3 +163,25 @@ async def test_accountability_pages(make, web):
     rows = (await web.get("/accountability.json")).json()["organisations"]
     assert {k: rows[0][k] for k in EXPECTED} == EXPECTED
     assert (await web.get("/organisations/nobody/accountability")).code == 404
+
+
+def test_accountability_figures_of_the_demo_data(make):
+    """The demo's known answers: Riverton answered its speed-limit petition 35 days after handover,
+    5 days before it was due, and still has the night buses awaiting handover; Parliament's library
+    petition is 10 days overdue; the Ministry's street trees are not due for another week."""
+    from models import demo
+
+    clock.set_global(clock.now())  # one "today" for the loading and the figures, even across midnight
+    demo.load()
+    figures = {row["organisation"]["slug"]: row for row in accountability.all_figures()}
+    council = figures["riverton-city-council"]
+    assert {k: council[k] for k in ("received", "answered", "rejected", "awaiting", "median_days_to_answer",
+                                    "answered_on_time", "answered_with_due_date", "overdue_count")} == {
+        "received": 2, "answered": 1, "rejected": 0, "awaiting": 1, "median_days_to_answer": 35,
+        "answered_on_time": 1, "answered_with_due_date": 1, "overdue_count": 0}
+    parliament = figures["national-parliament"]
+    assert (parliament["received"], parliament["answered"], parliament["median_days_to_answer"]) == (1, 0, None)
+    assert [(p["slug"], p["days_overdue"]) for p in parliament["overdue"]] == [
+        ("restore-funding-for-rural-libraries", 10)]
+    ministry = figures["ministry-of-environment"]
+    assert (ministry["received"], ministry["awaiting"], ministry["overdue_count"]) == (1, 1, 0)
