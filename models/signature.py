@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from models import clock, config, mail
+from models import clock, config, mail, milestones
 from models.apikey import ApiKey
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
@@ -212,6 +212,7 @@ def confirm(token) -> ConfirmResult:
         if updated:
             (Petition.update(signature_count=Petition.signature_count + 1)
              .where(Petition.id == petition.id).execute())
+            milestones.check_threshold(petition.id)
         signature = Signature.get_by_id(signature.id)
         petition = Petition.get_by_id(petition.id)
     return ConfirmResult(signature, petition, bool(updated))
