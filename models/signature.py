@@ -61,6 +61,10 @@ class Signature(BaseModel):
         return "".join(part[0].upper() + "." for part in self.full_name.split() if part)[:16]
 
 
+# Response notices walk one petition's signers in id order (migration 0004).
+Signature.add_index(Signature.petition, Signature.id, name="signature_petition_walk")
+
+
 def _new_token():
     token = secrets.token_urlsafe(24)
     return token, hash_token(token)
