@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from models import clock, config, mail
+from models import clock, config, mail, metrics
 from models.apikey import ApiKey
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
@@ -146,6 +146,7 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
                 origin=(origin or None) and origin[:255], **values)
             mail.enqueue(signature.email, "confirm_signature", petition=petition, signature=signature,
                          url=confirm_url(token))
+        metrics.signature_accepted(source)
         return SubmitResult(signature, True)
     except pw.IntegrityError:
         pass
