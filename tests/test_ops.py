@@ -139,7 +139,7 @@ async def test_metrics_count_requests_by_route_signatures_jobs_and_the_outbox(we
 def _get(url, headers=None):
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -155,7 +155,7 @@ def _answers(url):
 def _stop(process):
     process.terminate()
     try:
-        return process.communicate(timeout=60)[0]
+        return process.communicate(timeout=120)[0]
     except Exception:
         process.kill()
         return process.communicate()[0]
@@ -199,11 +199,11 @@ def test_serve_announces_and_mails_links_with_its_own_port(database, tmp_path):
         wait_for(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), timeout=120, what="serve")
         petition = Factory().petition("live")
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-        page = opener.open(f"http://127.0.0.1:{port}/petitions/{petition.slug}/sign", timeout=60).read().decode()
+        page = opener.open(f"http://127.0.0.1:{port}/petitions/{petition.slug}/sign", timeout=120).read().decode()
         xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
         body = urllib.parse.urlencode({"_xsrf": xsrf, "full_name": "Port Checker", "email": "port.check@example.net",
                                        "city": "Riverton", "accept_terms": "y"}).encode()
-        opener.open(f"http://127.0.0.1:{port}/petitions/{petition.slug}/sign", data=body, timeout=60)
+        opener.open(f"http://127.0.0.1:{port}/petitions/{petition.slug}/sign", data=body, timeout=120)
         from models.mail import OutboxMessage
 
         message = OutboxMessage.select().where(OutboxMessage.to_address == "port.check@example.net").get()
