@@ -243,3 +243,17 @@ def test_metrics_settings_are_checked(monkeypatch):
     monkeypatch.setenv("PORTAL_METRICS_ADDRESS", "9108x")
     with pytest.raises(ValueError, match="host:port"):
         metrics.address()
+
+
+def test_a_worker_serves_its_metrics_on_the_separate_address(database):
+    port = free_port()
+    worker = start_cli(database, "worker", PORTAL_METRICS_ADDRESS=f"127.0.0.1:{port}")
+    try:
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/metrics"), timeout=120, what="the worker's metrics")
+        status, text = _get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200
+        assert scrape_value(text, "portal_database_up") == 1
+        assert "# TYPE portal_job_runs_total counter" in text
+    finally:
+        output = _stop(worker)
+    assert f"metrics on http://127.0.0.1:{port}/metrics" in output, output
