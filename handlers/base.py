@@ -351,6 +351,8 @@ def log_request(handler):
     """Tornado's access log line, minus secrets and client addresses' personal data."""
     status = handler.get_status()
     level = access_log.info if status < 400 else access_log.warning if status < 500 else access_log.error
+    if status < 400 and getattr(handler, "quiet_access_log", False):
+        level = access_log.debug  # /healthz and /metrics are called every few seconds
     seconds = handler.request.request_time()
     level("%d %s %s %.2fms", status, handler.request.method, redact(handler.request.uri), 1000.0 * seconds)
     metrics.request_finished(route_of(handler), handler.request.method, status, seconds)

@@ -20,6 +20,8 @@ class HealthHandler(tornado.web.RequestHandler):
     """200 when the database answers and no migration is pending; otherwise 503 with Retry-After.
     The body says which check failed, never the database's own error text."""
 
+    quiet_access_log = True
+
     def set_default_headers(self):
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
@@ -65,6 +67,8 @@ class HealthHandler(tornado.web.RequestHandler):
 class MetricsHandler(tornado.web.RequestHandler):
     """Prometheus text format, only with `Authorization: Bearer $PORTAL_METRICS_TOKEN`; a 404 when
     no token is set (the metrics are then served on PORTAL_METRICS_ADDRESS, or not at all)."""
+
+    quiet_access_log = True
 
     def check_xsrf_cookie(self):
         pass
