@@ -191,6 +191,9 @@ def cmd_serve(args):
             start_scheduler()
         logging.getLogger("portal").info("serving on http://%s:%s (public address %s)", args.address, args.port,
                                          settings.base_url)
+        if not os.environ.get("PORTAL_BASE_URL") and args.address in ("0.0.0.0", "::", ""):
+            logging.getLogger("portal").warning(
+                "mailed links point at %s: set PORTAL_BASE_URL to the address people use", settings.base_url)
         await asyncio.Event().wait()
 
     asyncio.run(main())
