@@ -106,7 +106,27 @@ def _index_columns(database, index):
 
 
 def expected_indexes(database, model):
-    return {(_index_columns(database, index), bool(index._unique)) for index in model._meta.fields_to_index()}
+    """(columns, unique) of each index the model declares, and the names of those it declares as raw
+    SQL (`add_index(SQL("CREATE INDEX name ON ..."))`, e.g. an expression index), compared by name."""
+    indexes, named = set(), set()
+    for index in model._meta.fields_to_index():
+        if isinstance(index, pw.SQL):
+            found = re.search(r'INDEX\s+(?:IF NOT EXISTS\s+)?"?(\w+)"?', index.sql, re.I)
+            if found:
+                named.add(found.group(1))
+            continue
+        indexes.add((_index_columns(database, index), bool(index._unique)))
+    return indexes, named
+
+
+def _sqlite_virtual_tables(database):
+    """SQLite virtual tables (full-text search) and their shadow tables: SQLite's, not ours to map."""
+    if is_postgres(database):
+        return set()
+    names = {row[0] for row in database.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")}
+    every = {row[0] for row in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return names | {table for table in every for name in names if table.startswith(name + "_")}
 
 
 def _on_delete(value):
@@ -118,10 +138,11 @@ def differences(database):
     """Every difference between the database's schema and the models, one sentence each."""
     problems = []
     models = all_models()
-    tables = set(database.get_tables())
+    virtual = _sqlite_virtual_tables(database)
+    tables = set(database.get_tables()) - virtual
     by_table = {model._meta.table_name: model for model in models}
 
-    for name in sorted(set(by_table) - tables):
+    for name in sorted(set(by_table) - tables - virtual):
         problems.append(f"table {name!r} (model {by_table[name].__name__}) is not in the database: "
                         "add a migration that creates it")
     for name in sorted(tables - set(by_table)):
@@ -170,18 +191,24 @@ def _table_differences(database, model):
     if sorted(want_pk) != sorted(have_pk):
         out.append(f"primary key is {have_pk} in the database, the model says {want_pk}")
 
-    want_indexes = expected_indexes(database, model)
+    want_indexes, named = expected_indexes(database, model)
     have_indexes = {}
     for index in database.get_indexes(table):
         key = (tuple(index.columns), bool(index.unique))
         if index.unique and sorted(index.columns) == sorted(have_pk):
             continue  # the primary key's own index
+        if index.name in named:
+            named.discard(index.name)
+            continue
         have_indexes[key] = index.name
     for columns_, unique in sorted(want_indexes - have_indexes.keys()):
         out.append(f"{'unique ' if unique else ''}index on {list(columns_)} is in the model but not in the database")
     for key in sorted(have_indexes.keys() - want_indexes):
         out.append(f"{'unique ' if key[1] else ''}index {have_indexes[key]!r} on {list(key[0])} is in the database "
                    "but not in the model (declare it in the model's Meta.indexes or with add_index)")
+
+    for name in sorted(named):
+        out.append(f"index {name!r} (declared as SQL in the model) is not in the database")
 
     want_fks = {(field.column_name, field.rel_model._meta.table_name, field.rel_field.column_name,
                  _on_delete(field.on_delete)) for field in model._meta.sorted_fields
