@@ -257,3 +257,20 @@ def test_a_worker_serves_its_metrics_on_the_separate_address(database):
     finally:
         output = _stop(worker)
     assert f"metrics on http://127.0.0.1:{port}/metrics" in output, output
+
+
+@pytest.mark.gen_test
+async def test_health_checks_stay_out_of_the_access_log_unless_they_fail(web, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="tornado.access")
+    assert (await web.get("/healthz")).code == 200
+    assert not [r for r in caplog.records if r.name == "tornado.access" and r.levelno >= logging.INFO]
+    last = SchemaMigration.select().order_by(SchemaMigration.version.desc()).first()
+    SchemaMigration.delete().where(SchemaMigration.version == last.version).execute()
+    try:
+        assert (await web.get("/healthz")).code == 503
+    finally:
+        SchemaMigration.create(version=last.version, applied_at=last.applied_at)
+    assert [r for r in caplog.records if r.name == "tornado.access" and r.levelno >= logging.WARNING
+            and "/healthz" in r.getMessage()]
