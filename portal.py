@@ -170,6 +170,7 @@ def cmd_serve(args):
 
     if settings.run_jobs_in_serve:
         _check_schedules()
+    _check_metrics_address()
 
     try:
         sockets = tornado.netutil.bind_sockets(args.port, address=args.address)
@@ -208,6 +209,15 @@ def _require_current_schema():
         sys.exit(f"The database needs migrating ({', '.join(missing)}): run `python portal.py migrate` first.")
 
 
+def _check_metrics_address():
+    from models import metrics
+
+    try:
+        metrics.address()
+    except ValueError as error:
+        sys.exit(f"error: {error}")
+
+
 def _check_schedules():
     from jobs.scheduler import ScheduleError, check_schedules
 
@@ -223,6 +233,7 @@ def cmd_worker(args):
 
     _require_current_schema()
     _check_schedules()
+    _check_metrics_address()
 
     async def main():
         from jobs.scheduler import start_scheduler

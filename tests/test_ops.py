@@ -233,6 +233,14 @@ def test_a_busy_port_ends_in_one_line_and_a_failure_status(database):
                      "this port; choose another with --port)"], output
 
 
+def test_a_bad_metrics_address_is_one_line(database):
+    process = start_cli(database, "serve", "--port", str(free_port()), PORTAL_METRICS_ADDRESS="localhost")
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode == 1 and "Traceback" not in output
+    assert output.strip().splitlines()[-1] == ("error: PORTAL_METRICS_ADDRESS must be host:port "
+                                               "(e.g. 127.0.0.1:9108), not 'localhost'")
+
+
 def test_serve_refuses_a_port_that_is_not_a_number(database):
     process = start_cli(database, "serve", "--port", "99999")
     output = process.communicate(timeout=120)[0]
