@@ -14,13 +14,15 @@
 """
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import sys
 from pathlib import Path
 
 import tornado.web
 
-from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1,
+from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1, ops,
                       petitioner, public, responses, ui, workspace)
 from handlers import open_data, webhooks, widgets
 from handlers.base import NotFoundHandler, log_request
@@ -143,6 +145,9 @@ ROUTES = [
     (r"/api/osdi/v1/tags/?", api_osdi.TagsHandler),
     (r"/api/osdi/v1/.*", api_osdi.UnknownHandler),
 
+    # operations (issue 10): health for load balancers, Prometheus metrics (token or separate address)
+    (r"/healthz", ops.HealthHandler),
+    (r"/metrics", ops.MetricsHandler),
 ]
 
 
@@ -168,8 +173,12 @@ def make_app(settings=None, debug=False):
 
 def cmd_serve(args):
     import tornado.httpserver
+    import tornado.netutil
 
     settings = config.current()
+    if not os.environ.get("PORTAL_BASE_URL"):
+        # Mailed links must point where this server listens, not at the default port.
+        settings = config.configure(settings.with_(base_url=config.base_url_for(args.address, args.port)))
     with db.connection_context():
         from models.db import pending_migrations
 
@@ -179,17 +188,31 @@ def cmd_serve(args):
 
     if settings.run_jobs_in_serve:
         _check_schedules()
+    _check_metrics_address()
+
+    try:
+        sockets = tornado.netutil.bind_sockets(args.port, address=args.address)
+    except OSError as error:
+        sys.exit(f"error: cannot listen on {args.address}:{args.port}: {error.strerror or error}"
+                 + (" (another program is using this port; choose another with --port)"
+                    if error.errno == errno.EADDRINUSE else ""))
 
     async def main():
+        from models import metrics
+
         app = make_app(settings)
         server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=1024 * 1024)
-        server.listen(args.port, address=args.address)
+        server.add_sockets(sockets)
+        metrics.serve_separately()
         if settings.run_jobs_in_serve:
             from jobs.scheduler import start_scheduler
 
             start_scheduler()
         logging.getLogger("portal").info("serving on http://%s:%s (public address %s)", args.address, args.port,
                                          settings.base_url)
+        if not os.environ.get("PORTAL_BASE_URL") and args.address in ("0.0.0.0", "::", ""):
+            logging.getLogger("portal").warning(
+                "mailed links point at %s: set PORTAL_BASE_URL to the address people use", settings.base_url)
         await asyncio.Event().wait()
 
     asyncio.run(main())
@@ -202,6 +225,15 @@ def _require_current_schema():
         missing = pending_migrations()
     if missing:
         sys.exit(f"The database needs migrating ({', '.join(missing)}): run `python portal.py migrate` first.")
+
+
+def _check_metrics_address():
+    from models import metrics
+
+    try:
+        metrics.address()
+    except ValueError as error:
+        sys.exit(f"error: {error}")
 
 
 def _check_schedules():
@@ -219,10 +251,13 @@ def cmd_worker(args):
 
     _require_current_schema()
     _check_schedules()
+    _check_metrics_address()
 
     async def main():
         from jobs.scheduler import start_scheduler
+        from models import metrics
 
+        metrics.serve_separately()
         scheduler = start_scheduler()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -411,6 +446,10 @@ def cmd_webhook_delete(args):
         endpoint = webhooks.get_endpoint(args.id)
         webhooks.delete_endpoint(endpoint, Actor.system())
     print(f"deleted webhook endpoint {endpoint.id} ({endpoint.url})")
+def _port_number(text):
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
 
 
 def build_parser():
@@ -419,7 +458,7 @@ def build_parser():
 
     serve = commands.add_parser("serve", help="run the web server (and the scheduled jobs)")
     serve.add_argument("--address", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8888)
+    serve.add_argument("--port", type=_port_number, default=8888)
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("migrate", help="create or upgrade the schema (safe to run again)").set_defaults(
