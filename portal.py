@@ -446,6 +446,8 @@ def cmd_webhook_delete(args):
         endpoint = webhooks.get_endpoint(args.id)
         webhooks.delete_endpoint(endpoint, Actor.system())
     print(f"deleted webhook endpoint {endpoint.id} ({endpoint.url})")
+
+
 def _port_number(text):
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")

@@ -120,6 +120,8 @@ def _snapshot(database, columns_of=None):
     """Every row of every table, ordered by the primary key (or all columns)."""
     rows = {}
     for table in database.get_tables():
+        if columns_of is not None and table not in columns_of:
+            continue  # a table a later migration created
         columns = columns_of[table] if columns_of else [c.name for c in database.get_columns(table)]
         order = database.get_primary_keys(table) or columns
         quoted = ", ".join(f'"{c}"' for c in columns)
