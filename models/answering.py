@@ -187,13 +187,15 @@ def workspace_petitions(organisation):
 
 
 def needs_attention(organisation, today=None):
-    """{name: query} of what needs a clerk: closed petitions without a handover date, answers due
+    """{name: query} of what needs a clerk: closed petitions not handed over (no handover date, or
+    a planned one that has come without the move to in_process), answers due
     within ATTENTION_DAYS days, and overdue answers (answer-due date passed, not answered)."""
     today = today or clock.today()
     base = workspace_petitions(organisation)
     open_work = Petition.status.in_(ANSWERABLE)  # completed means a response was published
     return {
-        "no_handover": base.where((Petition.status == "to_process") & Petition.date_projected.is_null()),
+        "no_handover": base.where((Petition.status == "to_process")
+                                  & (Petition.date_projected.is_null() | (Petition.date_projected <= today))),
         "due_soon": base.where(open_work & (Petition.answer_due_date >= today)
                                & (Petition.answer_due_date <= today + dt.timedelta(days=ATTENTION_DAYS))),
         "overdue": base.where(open_work & (Petition.answer_due_date < today)),
@@ -211,7 +213,7 @@ def attention_of(petition, today=None):
     """The attention flags of one petition (for highlighting rows)."""
     today = today or clock.today()
     flags = set()
-    if petition.status == "to_process" and petition.date_projected is None:
+    if petition.status == "to_process" and (petition.date_projected is None or petition.date_projected <= today):
         flags.add("no_handover")
     if petition.status in ANSWERABLE and petition.answer_due_date is not None:
         if petition.answer_due_date < today:

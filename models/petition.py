@@ -11,6 +11,7 @@ import peewee as pw
 from models import audit, clock, mail
 from models.db import BaseModel, db, is_postgres
 from models.errors import DomainError, InvalidInput, NotAllowed, NotFound, TransitionRefused
+from models.i18n import N_
 from models.numbers import is_number
 from models.organisation import Organisation, slugify
 from models.user import Membership, User
@@ -344,6 +345,7 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
             raise TransitionRefused(petition.status, petition.status, [],
                                     reason=f"The handover date, reference and answer-due date can be set while a "
                                            f"petition is live, to_process or in_process; this one is {petition.status}.")
+        _check_dates(petition, field_values, values, status)
         projected = field_values.get("date_projected", petition.date_projected)
         if (field_values.get("date_projected") and "answer_due_date" not in values
                 and petition.answer_due_date is None):
@@ -362,11 +364,45 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
         if status and status != petition.status:
             petition = transition(petition, status, actor, note=note)
             changed["status"] = status
+        elif handover_made(petition, field_values, status):
+            petition = transition(petition, "in_process", actor, note=note)
+            changed["status"] = "in_process"
         if field_values:
             lead = petition.lead_petitioner
             mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead,
                          changed={k: v for k, v in changed.items() if k != "status"})
     return changed
+
+
+def _check_dates(petition, field_values, values, status):
+    """The clerk's date rules (web form and API alike), on what actually changes."""
+    errors = {}
+    target = status if status and status != petition.status else petition.status
+    if "date_projected" in field_values:
+        handover = field_values["date_projected"]
+        if handover is None and "in_process" in (petition.status, target):
+            errors["date_projected"] = N_("The handover date cannot be removed once the petition has been "
+                                          "handed over; correct it instead.")
+        opened = petition.opens_at.date() if petition.opens_at else None
+        if handover is not None and opened and handover < opened:
+            errors["date_projected"] = N_("The handover date cannot be before the petition opened "
+                                          "(%(date)s).") % {"date": opened.isoformat()}
+    if "answer_due_date" in values and "answer_due_date" in field_values:
+        due = field_values["answer_due_date"]
+        if due is not None and due < clock.today():
+            errors["answer_due_date"] = N_("The answer-due date cannot be in the past; give today "
+                                           "(%(date)s) or a later day.") % {"date": clock.today().isoformat()}
+    if errors:
+        raise InvalidInput(errors)
+
+
+def handover_made(petition, field_values, status):
+    """Recording a handover date of today or earlier on a closed petition is the handover itself: the
+    petition moves to in_process with it (so it never drops silently out of "needs attention").
+    A handover date in the future keeps it closed until then."""
+    handover = field_values.get("date_projected")
+    return (petition.status == "to_process" and handover is not None and handover <= clock.today()
+            and (not status or status == petition.status))
 
 
 def get_for_actor(key, actor: audit.Actor):

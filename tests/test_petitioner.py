@@ -114,11 +114,15 @@ async def test_withdraw_and_close_early(web, make):
 @pytest.mark.gen_test
 async def test_my_petitions_shows_status_dates_reference_due_date_response_and_history(web, make):
     user = make.user()
+    today = clock.today()
+    clock.set_global(clock.now() - dt.timedelta(days=40))  # opened 40 days ago, handed over 30 days ago
     petition = make.petition(status="in_process", lead=user, title="Fix the bridge please now")
     clerk = make.clerk(petition.organisation)
+    clock.set_global(clock.now() + dt.timedelta(days=10))
     update_recipient_fields(petition, Actor.for_user(clerk),
-                            {"reference_field": "REF-2026/17", "date_projected": clock.today() - dt.timedelta(days=30),
-                             "answer_due_date": clock.today() - dt.timedelta(days=1)})
+                            {"reference_field": "REF-2026/17", "date_projected": today - dt.timedelta(days=30),
+                             "answer_due_date": today - dt.timedelta(days=1)})
+    clock.set_global(None)  # now the answer is overdue
     answered = make.petition(status="in_process", lead=user, title="Open the library on Sundays")
     response = Response.create(organisation=answered.organisation, title="We will open on Sundays",
                                body="<p>Yes.</p>", published_at=clock.now())
