@@ -20,7 +20,7 @@ class RecipientForm(BaseForm):
     answer_due_date = DateField("Answer due by", validators=[Optional()], format="%Y-%m-%d",
                                 invalid_value_message=BAD_DATE,
                                 description="Leave empty to use the organisation's answer period after the handover.")
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)],
+    note = TextAreaField("Note to the lead petitioner", validators=[Optional(), Length(max=2000)],
                          description="Required when you reject the petition: say why. The lead petitioner receives it.")
 
     def set_moves(self, petition, moves):

@@ -20,10 +20,10 @@ STATUSES = ("concept", "staging", "live", "to_process", "in_process", "completed
 TERMINAL = frozenset({"completed", "rejected", "withdrawn"})
 RECIPIENT_STATUSES = frozenset({"live", "to_process", "in_process"})  # when recipient fields may change
 RECIPIENT_FIELDS = ("status", "date_projected", "reference_field", "answer_due_date")
-STATUS_LABELS = {
-    "concept": "Draft", "staging": "Awaiting moderation", "live": "Open for signatures",
-    "to_process": "Closed, awaiting handover", "in_process": "Handed over, being answered",
-    "completed": "Answered", "rejected": "Rejected", "withdrawn": "Withdrawn",
+STATUS_LABELS = {  # the one mapping from status codes to words (translated where shown)
+    "concept": N_("Draft"), "staging": N_("Awaiting moderation"), "live": N_("Open for signatures"),
+    "to_process": N_("Closed, awaiting handover"), "in_process": N_("Handed over, being answered"),
+    "completed": N_("Answered"), "rejected": N_("Rejected"), "withdrawn": N_("Withdrawn"),
 }
 
 
