@@ -30,7 +30,7 @@ def field_errors(form):
 
 class Field(tornado.web.UIModule):
     def render(self, field, **attributes):
-        described = []
+        described = [attributes.pop("aria-describedby")] if attributes.get("aria-describedby") else []
         if field.description:
             described.append(f"{field.id}-hint")
         if field.errors:

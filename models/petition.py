@@ -56,6 +56,7 @@ class Petition(BaseModel):
     slug = pw.CharField(max_length=100, unique=True)
     title = pw.CharField(max_length=255)
     description = pw.TextField(default="")  # sanitised HTML (models/sanitize.py)
+    description_source = pw.TextField(null=True)  # the Markdown it was rendered from (older rows: none)
     statement = pw.TextField(default="")  # why: the petitioners' considerations
     request = pw.TextField(default="")  # what the organisation is asked to do
     organisation = pw.ForeignKeyField(Organisation, backref="petitions", index=True)

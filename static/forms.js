@@ -16,20 +16,4 @@ document.addEventListener("DOMContentLoaded", function () {
       field.focus();
     });
   }
-  // Markdown preview: fill the preview region from the server's rendering (no HTML typed by hand).
-  document.querySelectorAll("[data-preview-for]").forEach(function (button) {
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var source = document.getElementById(button.getAttribute("data-preview-for"));
-      var target = document.getElementById(button.getAttribute("data-preview-target"));
-      var form = button.form;
-      var body = new URLSearchParams();
-      body.set("_xsrf", form.querySelector("input[name=_xsrf]").value);
-      body.set("text", source.value);
-      fetch("/preview", {method: "POST", body: body, credentials: "same-origin"})
-        .then(function (reply) { return reply.ok ? reply.text() : Promise.reject(reply.status); })
-        .then(function (html) { target.innerHTML = html; target.hidden = false; })
-        .catch(function () { target.textContent = button.getAttribute("data-preview-error"); target.hidden = false; });
-    });
-  });
 });
