@@ -30,6 +30,7 @@ ID = r"([^/]+)"  # a petition or organisation, by numeric id or slug
 ROUTES = [
     # public pages
     (r"/", public.HomeHandler),
+    (r"/petitions", public.SearchHandler),
     (r"/petitions/" + ID, public.PetitionHandler),
     (r"/petitions/" + ID + r"/sign", public.SignHandler),
     (r"/petitions/" + ID + r"/signed", public.SignedHandler),

@@ -49,7 +49,7 @@ def up(database):
         database.execute_sql(f'CREATE INDEX IF NOT EXISTS "petition_fulltext" ON "petition" USING GIN (({PG_DOCUMENT}))')
         return
     database.execute_sql('''CREATE VIRTUAL TABLE IF NOT EXISTS "petition_search" USING fts5(
-        title, request, body, tokenize='unicode61 remove_diacritics 2')''')
+        title, request, body, tokenize='porter unicode61 remove_diacritics 2')''')
     columns = "title, request, body"
     values = "new.title, new.request, coalesce(new.statement, '') || ' ' || coalesce(new.description, '')"
     database.execute_sql(f'''CREATE TRIGGER IF NOT EXISTS "petition_search_insert" AFTER INSERT ON "petition" BEGIN

@@ -89,8 +89,25 @@ class Petition(BaseModel):
 
     @property
     def is_public(self):
-        """Shown on public pages: was published once and is not hidden."""
-        return self.opens_at is not None and not self.hidden
+        """Shown on public pages: was published once, or was rejected (with its reason, as the UK
+        petitions site does), and is not hidden. The same rule as the public() scope."""
+        return (self.opens_at is not None or self.status == "rejected") and not self.hidden
+
+    @property
+    def rejection_reason(self):
+        """Why it was rejected (the moderator's or clerk's note), shown on its public page."""
+        return self.moderation_note if self.status == "rejected" else None
+
+    @property
+    def threshold(self):
+        """The signature count at which the organisation has promised to respond (None: no promise)."""
+        value = self.organisation.signature_threshold
+        return value if value and value > 0 else None
+
+    @property
+    def threshold_percent(self):
+        threshold = self.threshold
+        return min(100, int(self.signature_count * 100 / threshold)) if threshold else None
 
     @property
     def answer_overdue(self):
@@ -104,7 +121,8 @@ class Petition(BaseModel):
     # ---- query scopes ----
     @classmethod
     def public(cls):
-        return cls.select().where(cls.opens_at.is_null(False) & (cls.hidden == False))  # noqa: E712
+        return cls.select().where((cls.opens_at.is_null(False) | (cls.status == "rejected"))
+                                  & (cls.hidden == False))  # noqa: E712
 
     @classmethod
     def search(cls, query, text):
