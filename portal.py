@@ -34,6 +34,7 @@ ROUTES = [
     (r"/petitions/" + ID, public.PetitionHandler),
     (r"/petitions/" + ID + r"/sign", public.SignHandler),
     (r"/petitions/" + ID + r"/signed", public.SignedHandler),
+    (r"/petitions/" + ID + r"/chart\.svg", public.ChartHandler),
     (r"/signatures/confirm/([A-Za-z0-9_\-]{1,128})", public.ConfirmHandler),
     (r"/organisations", public.OrganisationsHandler),
     (r"/organisations/" + ID, public.OrganisationHandler),

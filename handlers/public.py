@@ -5,7 +5,7 @@ import tornado.web
 
 from forms.signature import SignForm
 from handlers.base import BaseHandler
-from models import clock, search
+from models import chart, clock, search
 from models import signature as signatures
 from models.audit import Actor
 from models.errors import InvalidInput, NotFound, NotSignable
@@ -94,7 +94,7 @@ class PetitionHandler(BaseHandler):
                 reason = error.message
         self.set_status(status)
         self.render("petition.html", petition=petition, form=form, response=response_for(petition),
-                    recent=list(recent), not_signable_reason=reason)
+                    recent=list(recent), not_signable_reason=reason, per_day=chart.signatures_per_day(petition))
 
 
 class SignHandler(PetitionHandler):
@@ -123,6 +123,18 @@ class SignHandler(PetitionHandler):
 
 
 PENDING_COOKIE = "pending_signature"
+
+
+class ChartHandler(BaseHandler):
+    """/petitions/<slug>/chart.svg: signatures per day (the page has the same figures as a table)."""
+
+    def get(self, slug):
+        petition = visible_petition(self, slug)
+        rows = chart.signatures_per_day(petition)
+        self.set_header("Content-Type", "image/svg+xml; charset=UTF-8")
+        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(chart.svg(rows, self.locale.translate("Confirmed signatures per day")))
 
 
 class SignedHandler(BaseHandler):

@@ -160,3 +160,28 @@ async def test_send_the_confirmation_mail_again_is_limited_per_signature(web, ma
     stranger = type(web)(web.http, web.base_url)
     assert (await stranger.post(f"/petitions/{petition.slug}/signed")).code == 400
     assert confirmations.count() == RESEND_MAX + 1
+
+
+@pytest.mark.gen_test
+async def test_signatures_per_day_chart_with_a_table_on_public_and_clerk_pages(web, make):
+    clock.set_global(dt.datetime(2026, 11, 20, 9, 0))
+    petition = make.petition(title="Chart me")
+    for day, n in ((20, 2), (22, 3)):
+        clock.set_global(dt.datetime(2026, 11, day, 12, 0))
+        for _ in range(n):
+            make.signature(petition)
+    make.signature(petition, confirmed=False)
+    clock.set_global(dt.datetime(2026, 11, 23, 9, 0))
+    page = await web.get(f"/petitions/{petition.slug}")
+    table = page.text[page.text.index('id="chart-table"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr><td>([\d-]+)</td><td>(\d+)</td></tr>", table)
+    assert rows == [("2026-11-20", "2"), ("2026-11-21", "0"), ("2026-11-22", "3"), ("2026-11-23", "0")]
+    image = await web.get(f"/petitions/{petition.slug}/chart.svg")
+    assert image.code == 200 and image.headers["Content-Type"].startswith("image/svg+xml")
+    assert image.text.startswith("<svg") and "Confirmed signatures per day" in image.text
+    clerk = make.clerk(petition.organisation)
+    transition(petition, "to_process", Actor.job("close_petitions"))
+    await web.sign_in(clerk)
+    workspace = await web.get(f"/workspace/petitions/{petition.id}")
+    assert f'src="/petitions/{petition.slug}/chart.svg"' in workspace.text and 'id="chart-table"' in workspace.text
