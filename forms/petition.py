@@ -3,6 +3,7 @@ checks every field (the same rules for any channel); these forms collect input a
 from wtforms import SelectField, StringField, TextAreaField
 
 from forms import BaseForm
+from forms.pages import MARKDOWN_HELP
 from models.i18n import N_
 from models.petitioning import LANGUAGES
 
@@ -23,7 +24,7 @@ class PetitionForm(BaseForm):
     request = TextAreaField("We ask", description="What you ask the organisation to do (10 to 2000 characters).")
     statement = TextAreaField("Because (optional)", description="Why: your considerations (up to 5000 characters).")
     description = TextAreaField("More about it (optional)",
-                                description="You may use simple HTML: <p>, <strong>, <em>, lists and links.")
+                                description=MARKDOWN_HELP)
     organisation = SelectField("Addressed to", validate_choice=False)
     language = SelectField("Language", choices=choices(LANGUAGES), default="en", validate_choice=False)
     closes_on = StringField("Closing date (optional)",

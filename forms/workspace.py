@@ -4,6 +4,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.validators import Length, Optional
 
 from forms import BaseForm
+from forms.pages import MARKDOWN_HELP
 from models.petition import STATUS_LABELS, TRANSITIONS
 
 BAD_DATE = "Not a date: use the form YYYY-MM-DD, like 2026-03-31."
@@ -57,8 +58,7 @@ class RecipientForm(BaseForm):
 
 class ResponseForm(BaseForm):
     title = StringField("Title")
-    body = TextAreaField("Response", description="Paragraphs, bold, italics, lists and links are kept; "
-                                                 "anything else is removed.")
+    body = TextAreaField("Response", description=MARKDOWN_HELP)
     petitions = SelectMultipleField("Petitions this response answers", coerce=str, validate_choice=False,
                                     option_widget=widgets.CheckboxInput(),
                                     widget=widgets.ListWidget(prefix_label=False))

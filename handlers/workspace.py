@@ -266,7 +266,7 @@ def _response_form(organisation, formdata=None, response=None, selected=()):
     form.petitions.choices = choices
     if formdata is None:
         if response is not None:
-            form.title.data, form.body.data = response.title, response.body
+            form.title.data, form.body.data = response.title, response.body_source or response.body
             form.petitions.data = [str(p.id) for p in answering.linked_petitions(response)]
         else:
             form.petitions.data = [str(s) for s in selected]

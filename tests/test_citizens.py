@@ -185,3 +185,46 @@ async def test_signatures_per_day_chart_with_a_table_on_public_and_clerk_pages(w
     await web.sign_in(clerk)
     workspace = await web.get(f"/workspace/petitions/{petition.id}")
     assert f'src="/petitions/{petition.slug}/chart.svg"' in workspace.text and 'id="chart-table"' in workspace.text
+
+
+# ---- writing without HTML ------------------------------------------------------------------------------
+
+@pytest.mark.gen_test
+async def test_petitions_and_responses_are_written_in_markdown_with_a_preview(web, make):
+    from models.response import Response
+
+    organisation = make.organisation()
+    lead = make.user()
+    await web.sign_in(lead)
+    text = "First paragraph with **bold**.\nA new line.\n\n- one\n- two\n\n<script>alert(1)</script>"
+    fields = {"title": "Plain text petitions please", "request": "Let people write without HTML.",
+              "statement": "", "description": text, "organisation": str(organisation.id), "language": "en",
+              "closes_on": ""}
+    preview = await web.post("/my/petitions/new", {**fields, "preview": "1"})
+    assert preview.code == 200 and 'id="preview"' in preview.text
+    assert "<strong>bold</strong>.<br>" in preview.text and "<li>one</li>" in preview.text
+    assert Petition.select().count() == 0  # a preview saves nothing
+    created = await web.post("/my/petitions/new", fields)
+    assert created.code == 303
+    petition = Petition.get()
+    assert petition.description.startswith("<p>First paragraph with <strong>bold</strong>.<br>")
+    assert "<script" not in petition.description and petition.description_source == text
+    edit = await web.get(f"/my/petitions/{petition.id}/edit")
+    assert "First paragraph with **bold**." in edit.text  # the writer edits what they wrote
+    # stored HTML (older petitions, API clients) keeps rendering
+    Petition.update(description="<p>Old <em>HTML</em></p>", description_source=None).where(
+        Petition.id == petition.id).execute()
+    assert "<p>Old <em>HTML</em></p>" in (await web.get(f"/my/petitions/{petition.id}/edit")).text.replace(
+        "&lt;", "<").replace("&gt;", ">")
+
+    clerk = make.clerk(organisation)
+    answered = make.petition(status="to_process", organisation=organisation)
+    await web.sign_in(clerk)
+    body = "Dear petitioners,\n\nWe will do it.\nIn spring."
+    reply = await web.post(f"/workspace/{organisation.slug}/responses/new",
+                           {"title": "Yes", "body": body, "petitions": str(answered.id)})
+    assert reply.code == 303
+    response = Response.get()
+    assert response.body == "<p>Dear petitioners,</p>\n<p>We will do it.<br>\nIn spring.</p>"
+    assert response.body_source == body
+    assert "We will do it.\nIn spring." in (await web.get(f"/workspace/responses/{response.id}/edit")).text
