@@ -101,7 +101,8 @@ async def test_threshold_and_progress_on_petition_pages_and_cards(web, make):
     card = await web.get("/petitions?status=open")
     assert 'max="500" value="125"' in card.text
     Petition.update(signature_count=900).where(Petition.id == petition.id).execute()
-    assert 'max="500" value="500"' in (await web.get(f"/petitions/{petition.slug}")).text
+    reached = (await web.get(f"/petitions/{petition.slug}")).text
+    assert 'max="500" value="500"' in reached and "threshold of 500 signatures is reached" in reached
     organisation.signature_threshold = 0
     organisation.save()
     assert "will respond" not in (await web.get(f"/petitions/{petition.slug}")).text

@@ -467,3 +467,19 @@ async def test_history_keeps_the_admins_hiding_reason_to_admins(web, make):
     history = html[html.index('id="history"'):]
     assert "Hidden from public pages" in history and "case 42" not in history
     assert "a" * 100 not in history and "Edited" in history
+
+
+@pytest.mark.gen_test
+async def test_after_sign_in_a_member_lands_on_the_workspace_others_on_the_home_page(web, make):
+    organisation = make.organisation()
+    clerk = make.clerk(organisation)
+    reply = await web.post("/signin", {"email": clerk.email, "password": "correct horse battery"})
+    assert reply.code == 303 and reply.location == "/workspace"
+    other = type(web)(web.http, web.base_url)
+    reply = await other.post("/signin", {"email": make.user().email, "password": "correct horse battery"})
+    assert reply.code == 303 and reply.location == "/"
+    # an explicit next= still wins
+    third = type(web)(web.http, web.base_url)
+    reply = await third.post("/signin", {"email": clerk.email, "password": "correct horse battery",
+                                         "next": "/responses"})
+    assert reply.location == "/responses"
