@@ -23,7 +23,7 @@ from models import demo
 from models.organisation import Organisation
 from models.petition import Petition
 from models.response import Response
-from tests.test_browser import ARGS, CHROMIUM
+from tests.test_browser import browser  # noqa: F401 (the same Chromium fixture)
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent.parent
@@ -51,26 +51,6 @@ def axe_source(artifacts_dir):
     if _required():
         pytest.fail("axe-core is missing: run `npm install` (package.json) first")
     pytest.skip("axe-core is missing (npm install) and could not be installed")
-
-
-@pytest.fixture
-def chromium():
-    if not Path(CHROMIUM).exists():
-        if _required():
-            pytest.fail(f"PORTAL_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if _required():
-            raise
-        pytest.skip("browser tests need Playwright for Python")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def sign_in(page, base_url, email):
@@ -150,13 +130,13 @@ def _check(page, base_url, path, source, problems, language):
                         f"at {violation['nodes']}")
 
 
-def test_every_page_for_every_role_passes_axe_and_fits_320px(chromium, live_server, axe_source, artifacts_dir):
+def test_every_page_for_every_role_passes_axe_and_fits_320px(browser, live_server, axe_source, artifacts_dir):
     demo.load()
     pages = _pages()
     problems = []
     for language in LANGUAGES:
         for role, paths in pages.items():
-            context = chromium.new_context(locale=language)
+            context = browser.new_context(locale=language)
             page = context.new_page()
             if role:
                 sign_in(page, live_server.url, role)
@@ -195,10 +175,10 @@ def _error_state(page):
     })""")
 
 
-def test_signing_with_the_keyboard_alone_and_errors_that_find_their_field(chromium, live_server, artifacts_dir):
+def test_signing_with_the_keyboard_alone_and_errors_that_find_their_field(browser, live_server, artifacts_dir):
     demo.load()
     petition = Petition.get(Petition.title == "Ban single-use plastic at public events")
-    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(f"{live_server.url}/petitions/{petition.slug}")
     page.keyboard.press("Tab")
@@ -236,10 +216,10 @@ def test_signing_with_the_keyboard_alone_and_errors_that_find_their_field(chromi
     context.close()
 
 
-def test_a_clerk_records_the_handover_with_the_keyboard_alone(chromium, live_server, artifacts_dir):
+def test_a_clerk_records_the_handover_with_the_keyboard_alone(browser, live_server, artifacts_dir):
     demo.load()
     petition = Petition.get(Petition.title == "Extend night bus services in Riverton")
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
     page.goto(live_server.url + "/signin")
     _tab_to(page, "input[name=email]")
@@ -278,7 +258,7 @@ def test_a_clerk_records_the_handover_with_the_keyboard_alone(chromium, live_ser
 MAIN_PAGES = ["/", "/petitions?q=school", "/pages/privacy"]
 
 
-def test_screenshots_of_the_main_pages(chromium, live_server, artifacts_dir):
+def test_screenshots_of_the_main_pages(browser, live_server, artifacts_dir):
     demo.load()
     folder = Path(artifacts_dir) / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
@@ -287,7 +267,7 @@ def test_screenshots_of_the_main_pages(chromium, live_server, artifacts_dir):
     closed = Petition.get(Petition.title == "Extend night bus services in Riverton")
     public = MAIN_PAGES + [f"/petitions/{live.slug}", f"/petitions/{answered.slug}"]
     for width in (390, 1280):
-        context = chromium.new_context(viewport={"width": width, "height": 900})
+        context = browser.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
         for path in public:
             page.goto(live_server.url + path)
