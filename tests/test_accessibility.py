@@ -175,7 +175,8 @@ def _error_state(page):
     })""")
 
 
-def test_signing_with_the_keyboard_alone_and_errors_that_find_their_field(browser, live_server, artifacts_dir):
+def test_signing_with_the_keyboard_alone_and_errors_that_find_their_field(browser, live_server, artifacts_dir,
+                                                                          axe_source):
     demo.load()
     petition = Petition.get(Petition.title == "Ban single-use plastic at public events")
     context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -195,6 +196,7 @@ def test_signing_with_the_keyboard_alone_and_errors_that_find_their_field(browse
     invalid = {item["id"]: item["described"] for item in state["invalid"]}
     assert {"full_name", "email", "accept_terms"} <= set(invalid), state
     assert all(invalid[name] == [f"{name}-error"] for name in ("full_name", "email", "accept_terms")), state
+    assert _axe(page, axe_source) == []  # the page with errors passes too
     shots = Path(artifacts_dir) / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "sign-errors-390.png"), full_page=True)
@@ -216,7 +218,7 @@ def test_signing_with_the_keyboard_alone_and_errors_that_find_their_field(browse
     context.close()
 
 
-def test_a_clerk_records_the_handover_with_the_keyboard_alone(browser, live_server, artifacts_dir):
+def test_a_clerk_records_the_handover_with_the_keyboard_alone(browser, live_server, artifacts_dir, axe_source):
     demo.load()
     petition = Petition.get(Petition.title == "Extend night bus services in Riverton")
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
@@ -238,6 +240,7 @@ def test_a_clerk_records_the_handover_with_the_keyboard_alone(browser, live_serv
     assert state["focused"] == "error-summary" and state["title"].startswith("Error:"), state
     assert [item for item in state["invalid"] if item["id"] == "answer_due_date"][0]["described"] == [
         "answer_due_date-error"], state
+    assert _axe(page, axe_source) == []
     # then the handover itself
     handover = petition.closed_at.date()
     due = handover + dt.timedelta(days=60)
