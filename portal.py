@@ -23,7 +23,7 @@ from pathlib import Path
 import tornado.web
 
 from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1, ops,
-                      petitioner, public, responses, ui, workspace)
+                      pages, petitioner, public, responses, ui, workspace)
 from handlers import open_data, webhooks, widgets
 from handlers.base import NotFoundHandler, log_request
 from models import config
@@ -50,14 +50,17 @@ ROUTES = [
 
     # public pages
     (r"/", public.HomeHandler),
+    (r"/petitions", public.SearchHandler),
     (r"/petitions/" + ID, public.PetitionHandler),
     (r"/petitions/" + ID + r"/sign", public.SignHandler),
     (r"/petitions/" + ID + r"/signed", public.SignedHandler),
+    (r"/petitions/" + ID + r"/chart\.svg", public.ChartHandler),
     (r"/signatures/confirm/([A-Za-z0-9_\-]{1,128})", public.ConfirmHandler),
     (r"/organisations", public.OrganisationsHandler),
     (r"/organisations/" + ID, public.OrganisationHandler),
     (r"/answered", public.AnsweredHandler),
     (r"/sitemap\.xml", public.SitemapHandler),
+    (r"/pages/([a-z]{1,32})", pages.SitePageHandler),
 
     # accounts, petitioner area, moderation, admin (issue 3)
     (r"/signin", accounts.SignInHandler),
@@ -85,6 +88,8 @@ ROUTES = [
     (r"/admin/organisations/" + ID + r"/members/(\d{1,9})/(role|remove)", admin.MemberHandler),
     (r"/admin/organisations/" + ID + r"/invitations/(\d{1,9})/(cancel)", admin.MemberHandler),
     (r"/admin/users", admin.UsersHandler),
+    (r"/admin/pages", pages.AdminPagesHandler),
+    (r"/admin/pages/([a-z]{1,32})", pages.AdminPageHandler),
     (r"/admin/users/(\d{1,9})", admin.UserFlagsHandler),
     (r"/admin/petitions", admin.PetitionsHandler),
     (r"/admin/petitions/(\d{1,12})/(hide|unhide)", admin.HideHandler),

@@ -173,8 +173,27 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def get_template_namespace(self):
         namespace = super().get_template_namespace()
-        namespace.update(settings_=self.settings_, path=self.request.path)
+        namespace.update(settings_=self.settings_, path=self.request.path, error_summary=[],
+                         status_label=self.status_label)
         return namespace
+
+    def status_label(self, status):
+        """A status in words, in the reader's language (one mapping: models.petition.STATUS_LABELS)."""
+        from models.petition import STATUS_LABELS
+
+        return self.locale.translate(STATUS_LABELS.get(status, status or ""))
+
+    def render(self, template_name, **kwargs):
+        """Every page with a form that has errors gets the error summary at the top (base.html):
+        "There is a problem", a link to each wrong field, and "Error: " before the page title."""
+        if "error_summary" not in kwargs:
+            from wtforms import Form
+
+            from handlers.ui import field_errors
+
+            kwargs["error_summary"] = [item for value in kwargs.values() if isinstance(value, Form)
+                                       for item in field_errors(value)]
+        return super().render(template_name, **kwargs)
 
     # ---- errors ----
     def _handle_request_exception(self, error):

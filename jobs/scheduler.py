@@ -184,7 +184,7 @@ def describe_jobs():
         except ScheduleError as error:
             schedule, upcoming = f"invalid: {error}", None
         rows.append({"name": job.NAME, "schedule": schedule, "last": last.get(job.NAME), "next": upcoming,
-                     "doc": (job.__doc__ or "").strip().split("\n")[0]})
+                     "doc": " ".join((job.__doc__ or "").strip().split("\n\n")[0].split())})
     return rows
 
 
