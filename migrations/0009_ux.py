@@ -31,7 +31,7 @@ def up(database):
     import peewee as pw
 
     postgres = isinstance(database, pw.PostgresqlDatabase)
-    serial = "SERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    serial = "SERIAL NOT NULL PRIMARY KEY" if postgres else "INTEGER NOT NULL PRIMARY KEY"
     stamp = "TIMESTAMP" if postgres else "DATETIME"
     database.execute_sql(f'''CREATE TABLE IF NOT EXISTS "site_page" (
         "id" {serial},

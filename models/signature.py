@@ -46,7 +46,7 @@ class Signature(BaseModel):
     api_key = pw.ForeignKeyField(ApiKey, null=True, backref="signatures", on_delete="SET NULL")
     origin = pw.CharField(max_length=255, null=True)
     reminder_sent_at = pw.DateTimeField(null=True)
-    resend_count = pw.IntegerField(default=0)  # confirmation mails sent again on request
+    resend_count = pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])  # confirmation mails sent again on request
 
     class Meta:
         indexes = (
