@@ -257,11 +257,11 @@ class OsdiHandler(JsonHandler):
             result["comments"] = signature.comment or ""
         return result
 
-    def record_signature(self, petition_id):
+    async def record_signature(self, petition_id):
         """The record signature helper (also reached by POSTing to a petition's signatures)."""
         key = self.api_key()
         petition = self.petition(key, petition_id)
-        result = osdi.record_signature(key, petition, self.body())
+        result = await osdi.record_signature(key, petition, self.body())
         if not result.created and result.signature.api_key_id != key.id:
             # The address had signed through another channel: say only that the request was
             # accepted (OSDI's minimal answer), not when or what that signer wrote.
@@ -359,9 +359,9 @@ class PetitionHandler(OsdiHandler):
 class SignaturesHandler(OsdiHandler):
     resource = "osdi:signature"
 
-    def post(self, petition_id):
+    async def post(self, petition_id):
         """Action Network records signatures by POSTing the helper's body to the collection."""
-        self.record_signature(petition_id)
+        await self.record_signature(petition_id)
 
     def get(self, petition_id):
         key = self.api_key()
@@ -399,8 +399,8 @@ class SignatureHandler(OsdiHandler):
 class RecordSignatureHandler(OsdiHandler):
     resource = "osdi:signature"
 
-    def post(self, petition_id):
-        self.record_signature(petition_id)
+    async def post(self, petition_id):
+        await self.record_signature(petition_id)
 
 
 class PersonHandler(OsdiHandler):

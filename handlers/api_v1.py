@@ -305,15 +305,15 @@ class SigningHandler(ApiV1Handler):
         self.set_status(204)
         self.finish()
 
-    def post(self, name):
+    async def post(self, name):
         origin = self.cors_for(name)
         key = self.authenticate()
         api.require_writing_key(key, "create")
         petition = api.petition_by_key(name)
         api.check_submission(petition, key, origin, origin_required=self.origin_required)
         fields = self.signer_fields(self.get_json_body())
-        result = signatures.submit(petition, **fields, source=self.source, api_key=key, origin=origin,
-                                   notify_duplicate=False)
+        result = await signatures.submit_async(petition, **fields, source=self.source, api_key=key, origin=origin,
+                                               notify_duplicate=False)
         if not result.created:
             raise api.SignatureExists()
         self.accepted()

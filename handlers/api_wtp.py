@@ -1,4 +1,4 @@
-"""We the People's API (/v1/): a thin adapter over models/dialects.py and signature.submit().
+"""We the People's API (/v1/): a thin adapter over models/dialects.py and signature.submit_async().
 
 Every answer, errors included, is wrapped in the seed's metadata envelope. As on
 api.whitehouse.gov, reading needs no key (everything served is public on the site; clients
@@ -19,7 +19,7 @@ from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.organisation import Organisation
 from models.petition import Petition
 from models.sanitize import plain_text
-from models.signature import Signature, submit
+from models.signature import Signature, submit_async
 
 EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "templates" / "apidocs_wtp_examples.json"
 MAX_LIMIT = 1000
@@ -446,7 +446,7 @@ class SignatureCreateHandler(WtpHandler):
     resource = "signatures"
     anchor = "signatures-create"
 
-    def post(self):
+    async def post(self):
         body = self.body()
         # The seed passes the key as ?api_key=; its error message also names signature_source_api_key.
         key = self.api_key(token=self.query_token() or self.text(body, "api_key")
@@ -475,10 +475,11 @@ class SignatureCreateHandler(WtpHandler):
             raise WtpError(403, "74", f"403 Forbidden : {error.message}", error.message,
                            "signatures-create-error-403") from None
         try:
-            submit(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
-                   email=self.text(body, "email"), postal_code=self.text(body, "zip"), city=self.text(body, "city"),
-                   state=self.text(body, "state"), country=self.text(body, "country"), show_name=False,
-                   source="wtp", api_key=key, notify_duplicate=False)
+            await submit_async(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
+                               email=self.text(body, "email"), postal_code=self.text(body, "zip"),
+                               city=self.text(body, "city"), state=self.text(body, "state"),
+                               country=self.text(body, "country"), show_name=False, source="wtp", api_key=key,
+                               notify_duplicate=False)
         except NotSignable as error:
             raise WtpError(403, "74", f"Petition {petition.id} cannot accept more signatures. ({error.message})",
                            f"This petition cannot accept more signatures. You can open a new petition on this "

@@ -59,7 +59,7 @@ class PetitionHandler(BaseHandler):
 
 
 class SignHandler(PetitionHandler):
-    def post(self, slug):
+    async def post(self, slug):
         petition = visible_petition(self, slug)
         form = SignForm(self.form_data())
         if not petition.is_signable:
@@ -70,8 +70,8 @@ class SignHandler(PetitionHandler):
             if not form.validate():  # the terms box: show every other message too, store nothing
                 signatures.validate(**fields)
                 return self.show(petition, form, status=400)
-            signatures.submit(petition, show_name=form.show_name.data, wants_notice=form.wants_notice.data,
-                              source="web", **fields)
+            await signatures.submit_async(petition, show_name=form.show_name.data,
+                                          wants_notice=form.wants_notice.data, source="web", **fields)
         except InvalidInput as error:
             form.add_domain_errors(error)
             return self.show(petition, form, status=400)

@@ -54,10 +54,13 @@ def make_database(url: str):
         path = unquote(parsed.path)
         if path.startswith("/") and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             path = path[1:]  # sqlite:///data/portal.db is relative; sqlite:////abs is absolute
+        # Write transactions BEGIN IMMEDIATE: a writer takes the lock up front and waits for it
+        # (busy_timeout) instead of failing with "database is locked" when it upgrades a read.
         return pw.SqliteDatabase(
             path or ":memory:",
-            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"},
-            timeout=10,
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000, "synchronous": "normal"},
+            timeout=30,
+            lock_type="IMMEDIATE",
         )
     if parsed.scheme in ("postgres", "postgresql"):
         return PooledPostgresqlDatabase(
