@@ -272,7 +272,7 @@ class OsdiHandler(JsonHandler):
     def _handle_request_exception(self, error):
         if isinstance(error, DomainError):
             status = {InvalidInput: 400}.get(type(error), error.status)
-            if status not in (400, 401, 403, 404, 409, 429):
+            if status not in (400, 401, 403, 404, 409, 429, 503):
                 status = 400
             properties = list(error.fields) if isinstance(error, InvalidInput) else []
             translated = OsdiError(status, ERROR_CODES.get(status, "INVALID_REQUEST"), error.message, properties)

@@ -6,11 +6,13 @@ Every error is JSON: {"message": cause and fix, "reason": HTTP reason, "error": 
 """
 import datetime as dt
 import http.client
+import json
 
 import tornado.web
 
 from handlers.base import JsonHandler
-from models import api, config
+from handlers.caching import etag_of, finish_cacheable
+from models import api, cache, config
 from models import signature as signatures
 from models.audit import Actor
 from models.errors import DomainError, InvalidInput, NotFound
@@ -282,7 +284,7 @@ class SigningHandler(ApiV1Handler):
         if not origin:
             return None
         try:
-            petition = api.petition_by_key(name)
+            petition = api.signing_petition(name)
         except NotFound:
             return origin
         if petition.api_enabled and api.origin_allowed(petition, origin):
@@ -293,7 +295,7 @@ class SigningHandler(ApiV1Handler):
         """CORS preflight: answered for allowed origins only."""
         origin = self.request.headers.get("Origin")
         api.hit(f"ip:{self.request.remote_ip}")
-        petition = api.petition_by_key(name)
+        petition = api.signing_petition(name)
         if not petition.api_enabled:
             raise api.SubmissionsDisabled()
         if not api.origin_allowed(petition, origin):
@@ -309,7 +311,7 @@ class SigningHandler(ApiV1Handler):
         origin = self.cors_for(name)
         key = self.authenticate()
         api.require_writing_key(key, "create")
-        petition = api.petition_by_key(name)
+        petition = api.signing_petition(name)
         api.check_submission(petition, key, origin, origin_required=self.origin_required)
         fields = self.signer_fields(self.get_json_body())
         result = await signatures.submit_async(petition, **fields, source=self.source, api_key=key, origin=origin,
@@ -399,9 +401,16 @@ class SignatureCountHandler(ApiV1Handler):
 
     def get(self, name):
         api.hit(f"ip:{self.request.remote_ip}")
-        petition = api.counted_petition(name)
+        body, etag = cache.pages.get(("signature-count", name), lambda: self.count_body(name))
         self.set_header("Access-Control-Allow-Origin", "*")
-        self.write_json({"id": petition.id, "slug": petition.slug, "signature_count": petition.signature_count})
+        finish_cacheable(self, body, etag)  # public, short max-age, ETag, 304
+
+    @staticmethod
+    def count_body(name):
+        petition = api.counted_petition(name)
+        body = json.dumps({"id": petition.id, "slug": petition.slug,
+                           "signature_count": petition.signature_count}).encode()
+        return body, etag_of(body)
 
 
 class ApiNotFoundHandler(ApiV1Handler):

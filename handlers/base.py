@@ -228,6 +228,8 @@ class BaseHandler(tornado.web.RequestHandler):
         exc_info = kwargs.get("exc_info")
         message = self.error_message(status_code, exc_info)
         fields = getattr(exc_info[1], "fields", None) if exc_info else None
+        if exc_info and getattr(exc_info[1], "retry_after", None):
+            self.set_header("Retry-After", str(exc_info[1].retry_after))
         try:
             self.render("error.html", status_code=status_code, message=message, fields=fields or {})
         except Exception:  # never let the error page itself turn into a 500

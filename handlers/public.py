@@ -3,6 +3,7 @@ import tornado.web
 
 from forms.signature import SignForm
 from handlers.base import BaseHandler
+from handlers.caching import CachedPageMixin
 from models import signature as signatures
 from models.audit import Actor
 from models.errors import InvalidInput, NotFound, NotSignable
@@ -15,12 +16,19 @@ from models.response import response_for
 PER_PAGE = 20
 
 
-class HomeHandler(BaseHandler):
+class HomeHandler(CachedPageMixin, BaseHandler):
     def get(self):
         q = self.get_argument("q", "").strip()[:200]
-        query = Petition.search(Petition.public().where(Petition.status == "live"), q)
-        page = paginate(query.order_by(Petition.opens_at.desc(), Petition.id.desc()), _page_number(self), PER_PAGE)
-        self.render("home.html", page=page, q=q)
+        number = _page_number(self)
+
+        def render():
+            query = Petition.search(Petition.public().where(Petition.status == "live"), q)
+            page = paginate(query.order_by(Petition.opens_at.desc(), Petition.id.desc()), number, PER_PAGE)
+            return self.render_string("home.html", page=page, q=q)
+
+        if self.may_use_page_cache():
+            return self.cached_page(("home", q, number), render)
+        self.finish(render())
 
 
 def visible_petition(handler, slug):
@@ -39,12 +47,20 @@ def visible_petition(handler, slug):
     raise tornado.web.HTTPError(404)
 
 
-class PetitionHandler(BaseHandler):
+class PetitionHandler(CachedPageMixin, BaseHandler):
     def get(self, slug):
+        if self.may_use_page_cache():
+            # signed-out visitors: the public page, rendered at most once per micro-cache bound
+            return self.cached_page(("petition", slug),
+                                    lambda: self.page(visible_petition(self, slug), SignForm(formdata=None)))
         petition = visible_petition(self, slug)
         self.show(petition, SignForm(formdata=None))
 
     def show(self, petition, form, status=200):
+        self.set_status(status)
+        self.finish(self.page(petition, form))
+
+    def page(self, petition, form):
         recent = (signatures.confirmed_signers(petition).where(signatures.Signature.show_name == True)  # noqa: E712
                   .order_by(signatures.Signature.confirmed_at.desc()).limit(10))
         reason = None
@@ -53,9 +69,8 @@ class PetitionHandler(BaseHandler):
                 signatures.check_signable(petition)
             except NotSignable as error:
                 reason = error.message
-        self.set_status(status)
-        self.render("petition.html", petition=petition, form=form, response=response_for(petition),
-                    recent=list(recent), not_signable_reason=reason)
+        return self.render_string("petition.html", petition=petition, form=form, response=response_for(petition),
+                                  recent=list(recent), not_signable_reason=reason)
 
 
 class SignHandler(PetitionHandler):

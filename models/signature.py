@@ -188,6 +188,7 @@ def store(pending) -> SubmitResult:
     if existing is None:  # not a duplicate signature: another record refused a value
         raise refusal
     if pending.notify_duplicate:
+        petition = Petition.get_by_id(petition.id)  # the whole row for the mail (the checks read a few columns)
         now = clock.now()
         with db.atomic():
             if existing.confirmed_at is None:

@@ -15,12 +15,16 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
-from models import clock, config
+from models import cache, clock, config
 from models.db import bind, db, is_postgres, migrate
 from models.user import set_password_cost
 from tests import support
 
 BACKENDS = ["sqlite", "postgres"]
+# The in-process caches (models/cache.py) are off in this process, so a test sees its own writes at
+# once; tests/test_intake.py switches them on to test them. Servers the tests start as processes
+# (tests/test_faults.py, bench/) keep the defaults.
+cache.set_bounds(keys=0, petitions=0, pages=0)
 set_password_cost(time_cost=1, memory_cost=8192)  # argon2id still, cheap enough for tests
 
 
