@@ -14,7 +14,7 @@ import tornado.log
 import tornado.web
 
 from models import config
-from models.db import db
+from models.db import db, is_postgres
 from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
 from models.sanitize import without_addresses
 from models.user import User
@@ -49,6 +49,7 @@ class FormData:
         return values
 
 
+_TAKES_PATH = {}  # (handler class, method, path arguments' shape) -> does the method take them
 NUL_MESSAGE = "The request contained a NUL character; remove it and try again."
 
 
@@ -65,7 +66,8 @@ class BaseHandler(tornado.web.RequestHandler):
         if wrong:
             raise InvalidParameter(wrong, message=NUL_MESSAGE)
         self._check_method_takes_path()
-        db.connect(reuse_if_open=True)
+        # No connection yet: the first query opens one (peewee connects on demand), so reads
+        # answered from the caches (models/cache.py) never touch the database.
 
     def decode_argument(self, value, name=None):
         # Tornado's own refusal quotes the first 40 bytes of the value, which then reach the log:
@@ -79,16 +81,26 @@ class BaseHandler(tornado.web.RequestHandler):
     def _check_method_takes_path(self):
         """One handler class may serve several routes (a page and its actions): a method that does
         not take this route's path parameters does not serve this address, a 405, not a TypeError."""
-        method = getattr(self, self.request.method.lower(), None)
-        if method is None:
-            return
-        try:
-            inspect.signature(method).bind(*self.path_args, **self.path_kwargs)
-        except TypeError:
-            raise tornado.web.HTTPError(405) from None
+        name = self.request.method.lower()
+        shape = (type(self), name, len(self.path_args), tuple(self.path_kwargs))
+        takes = _TAKES_PATH.get(shape)
+        if takes is None:
+            method = getattr(self, name, None)
+            if method is None:
+                return
+            try:
+                inspect.signature(method).bind(*self.path_args, **self.path_kwargs)
+                takes = True
+            except TypeError:
+                takes = False
+            _TAKES_PATH[shape] = takes
+        if not takes:
+            raise tornado.web.HTTPError(405)
 
     def on_finish(self):
-        if not db.is_closed():
+        # PostgreSQL: back to the pool after each request. SQLite: the IOLoop thread keeps its one
+        # connection (opening one costs more than most requests); never with a transaction open.
+        if not db.is_closed() and (is_postgres() or db.in_transaction()):
             db.close()
 
     @property

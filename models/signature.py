@@ -12,7 +12,7 @@ import peewee as pw
 
 from models import clock, config, mail
 from models.apikey import ApiKey
-from models.db import BaseModel, db
+from models.db import BaseModel, db, insert_rows
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.petition import Petition
 from models.user import normalise_email, valid_email
@@ -170,10 +170,20 @@ def _insert(pending):
 
 
 def store_batch(pendings):
-    """Write new signatures and their confirmation mails in one transaction (the intake writer);
-    any failure (a duplicate) raises and the writer retries row by row with store()."""
+    """Write new signatures and their confirmation mails in one transaction (the intake writer):
+    one multi-row INSERT per table. Any failure (a duplicate) raises, and the writer retries row by
+    row with store()."""
     with db.atomic():
-        return [_insert(pending) for pending in pendings]
+        inserted = insert_rows(Signature, [pending.row for pending in pendings], returning=("id", "token_hash"))
+        ids = {token_hash: signature_id for signature_id, token_hash in inserted}
+        signatures = [Signature(id=ids[pending.row["token_hash"]], **pending.row) for pending in pendings]
+        insert_rows(mail.OutboxMessage, [
+            mail.params_row(signature.email, "confirm_signature", _confirmation_params(signature.id, pending.token))
+            for signature, pending in zip(signatures, pendings)])
+        for signature, pending in zip(signatures, pendings):
+            if pending.after_insert is not None:
+                pending.after_insert(signature)
+    return [SubmitResult(signature, True) for signature in signatures]
 
 
 def store(pending) -> SubmitResult:
