@@ -401,6 +401,7 @@ def main():
                     result = load(f"{base}/api/v1/petitions/{slug}/signatures", seconds, connections, "sign",
                                   prefix, token)
                     accepted = result.statuses.get(202, 0)
+                    time.sleep(1)  # requests cut off by the end of the load may still commit; count after them
                     stored, mails = rows_with_prefix(urls[backend], prefix)
                     lost = max(0, accepted - stored)
                     others = {c: k for c, k in result.statuses.items() if c != 202}

@@ -321,12 +321,13 @@ class JsonHandler(BaseHandler):
                                ensure_ascii=False))
 
 
-_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
+# control characters but tab, LF and CR; DEL; half of a UTF-16 pair (one search, not a loop per character)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _has_control(value):
     if isinstance(value, str):
-        return any(c in _CONTROL or "\ud800" <= c <= "\udfff" for c in value)
+        return _CONTROL.search(value) is not None
     if isinstance(value, dict):
         return any(_has_control(k) or _has_control(v) for k, v in value.items())
     if isinstance(value, list):
