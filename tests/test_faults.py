@@ -150,8 +150,20 @@ async def test_a_killed_child_loses_no_accepted_signature_and_is_replaced(databa
         after = wait_for(lambda: (lambda kids: kids if len(kids) == 2 and victim not in kids else None)(
             children(portal.process.pid)), "the parent to replace the killed child")
         assert victim not in after and portal.process.poll() is None
+        # stopping the parent stops its children
+        portal.process.terminate()
+        portal.process.wait(LIMIT)
+        wait_for(lambda: not any(Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) for pid in after),
+                 "the children to exit after their parent")
     finally:
         portal.stop()
+
+
+def _state(pid):
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except FileNotFoundError:
+        return "zombie"
 
 
 # ---- a PostgreSQL of the test's own ---------------------------------------------------------------
