@@ -20,7 +20,7 @@ import queue
 import threading
 import time
 
-from models.db import db
+from models.db import db, is_postgres
 
 log = logging.getLogger("portal.intake")
 
@@ -49,8 +49,10 @@ class Writer:
         """Queue one item; return its result once its transaction has committed (or raise its error)."""
         if db.in_transaction():
             raise RuntimeError("submit the signature outside a transaction: its batch commits on its own")
-        if not db.is_closed():
-            db.close()  # hold no connection while waiting (DESIGN.md: never await holding one)
+        if not db.is_closed() and is_postgres():
+            # hold no connection while waiting (DESIGN.md): back to the pool. (SQLite: the thread's
+            # one connection stays open, with no transaction, as between requests.)
+            db.close()
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.queue.put((item, loop, future))
@@ -82,10 +84,13 @@ class Writer:
             except BaseException as error:  # the writer itself must never die
                 log.exception("intake batch failed")
                 outcomes = [error] * len(batch)
+            by_loop = {}  # one wake-up per event loop for the whole batch, not one per request
             for (_, loop, future), outcome in zip(batch, outcomes):
+                by_loop.setdefault(loop, []).append((future, outcome))
+            for loop, results in by_loop.items():
                 try:
-                    loop.call_soon_threadsafe(_resolve, future, outcome)
-                except RuntimeError:  # that request's loop is gone
+                    loop.call_soon_threadsafe(_resolve_all, results)
+                except RuntimeError:  # that loop is gone
                     pass
 
     def _write(self, batch):
@@ -112,13 +117,14 @@ class _Ok:
         self.value = value
 
 
-def _resolve(future, outcome):
-    if future.done():
-        return
-    if isinstance(outcome, _Ok):
-        future.set_result(outcome.value)
-    else:
-        future.set_exception(outcome)
+def _resolve_all(results):
+    for future, outcome in results:
+        if future.done():  # the request went away meanwhile
+            continue
+        if isinstance(outcome, _Ok):
+            future.set_result(outcome.value)
+        else:
+            future.set_exception(outcome)
 
 
 _writers = {}
