@@ -1,6 +1,6 @@
 """The petition recipient portal: the Tornado application (one route table) and the command line.
 
-    python portal.py serve [--address 127.0.0.1] [--port 8888]
+    python portal.py serve [--address 127.0.0.1] [--port 8888] [--processes N]
     python portal.py migrate | demo | mail send
     python portal.py user create --email E --name N --password P [--admin] [--organisation SLUG --role clerk]
     python portal.py organisation create --name N --kind K [--slug S]
@@ -179,6 +179,7 @@ def make_app(settings=None, debug=False):
 def cmd_serve(args):
     import tornado.httpserver
     import tornado.netutil
+    import tornado.process
 
     settings = config.current()
     if not os.environ.get("PORTAL_BASE_URL"):
@@ -202,25 +203,63 @@ def cmd_serve(args):
                  + (" (another program is using this port; choose another with --port)"
                     if error.errno == errno.EADDRINUSE else ""))
 
+    # Bound first (above), then forked: the children share the listening sockets (the kernel spreads
+    # the connections). Each child opens its own database pool after the fork; a child that dies is
+    # replaced by the parent (tornado.process.fork_processes).
+    task_id = None
+    if args.processes != 1:
+        db.close()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()
+        log = logging.getLogger("portal")
+        count = args.processes or tornado.process.cpu_count()
+        log.info("serving on http://%s:%s with %d processes (public address %s)", args.address, args.port,
+                 count, settings.base_url)
+        task_id = tornado.process.fork_processes(count, max_restarts=1_000_000)
+        bind(settings.database_url)  # this child's own connections
+    # The scheduled jobs run in one process only: the only one, or the first child (a replaced
+    # first child takes them over).
+    run_jobs = settings.run_jobs_in_serve and task_id in (None, 0)
+
     async def main():
         from models import metrics
 
         app = make_app(settings)
         server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=1024 * 1024)
         server.add_sockets(sockets)
-        metrics.serve_separately()
-        if settings.run_jobs_in_serve:
+        if task_id in (None, 0):  # one metrics listener per machine address
+            metrics.serve_separately()
+        if run_jobs:
             from jobs.scheduler import start_scheduler
 
             start_scheduler()
-        logging.getLogger("portal").info("serving on http://%s:%s (public address %s)", args.address, args.port,
-                                         settings.base_url)
-        if not os.environ.get("PORTAL_BASE_URL") and args.address in ("0.0.0.0", "::", ""):
-            logging.getLogger("portal").warning(
-                "mailed links point at %s: set PORTAL_BASE_URL to the address people use", settings.base_url)
+        if task_id is None:
+            logging.getLogger("portal").info("serving on http://%s:%s (public address %s)", args.address,
+                                             args.port, settings.base_url)
+            if not os.environ.get("PORTAL_BASE_URL") and args.address in ("0.0.0.0", "::", ""):
+                logging.getLogger("portal").warning(
+                    "mailed links point at %s: set PORTAL_BASE_URL to the address people use", settings.base_url)
+        else:
+            _exit_with_parent()
         await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+def _exit_with_parent():
+    """A child of `serve --processes N` stops when its parent is gone (so stopping the parent stops
+    the whole server)."""
+    import os
+
+    import tornado.ioloop
+
+    parent = os.getppid()
+
+    def check():
+        if os.getppid() != parent:
+            os._exit(0)
+
+    tornado.ioloop.PeriodicCallback(check, 500).start()
 
 
 def _require_current_schema():
@@ -262,7 +301,8 @@ def cmd_worker(args):
         from jobs.scheduler import start_scheduler
         from models import metrics
 
-        metrics.serve_separately()
+        if task_id in (None, 0):  # one metrics listener per machine address
+            metrics.serve_separately()
         scheduler = start_scheduler()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -466,6 +506,8 @@ def build_parser():
     serve = commands.add_parser("serve", help="run the web server (and the scheduled jobs)")
     serve.add_argument("--address", default="127.0.0.1")
     serve.add_argument("--port", type=_port_number, default=8888)
+    serve.add_argument("--processes", type=int, default=1,
+                       help="pre-forked processes sharing the port (0 = one per core; default 1)")
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("migrate", help="create or upgrade the schema (safe to run again)").set_defaults(

@@ -293,12 +293,12 @@ class OsdiHandler(JsonHandler):
             result["portal:status"] = "pending_verification"
         return result
 
-    def record_signature(self, petition_id):
+    async def record_signature(self, petition_id):
         """The record signature helper (also reached by POSTing to a petition's signatures). Refusals
         come in models/channels.py's order: the petition first, the key after."""
         key = self._key
         petition = self.petition(key, petition_id, signing=True)
-        result = osdi.record_signature(key, petition, self.body())
+        result = await osdi.record_signature(key, petition, self.body())
         if not result.created and result.signature.api_key_id != key.id:
             # The address had signed through another channel: say only that the request was
             # accepted (OSDI's minimal answer), not when or what that signer wrote.
@@ -309,7 +309,7 @@ class OsdiHandler(JsonHandler):
     def _handle_request_exception(self, error):
         if isinstance(error, DomainError):
             status = {InvalidInput: 400}.get(type(error), error.status)
-            if status not in (400, 401, 403, 404, 409, 429):
+            if status not in (400, 401, 403, 404, 409, 429, 503):
                 status = 400
             properties = list(error.fields) if isinstance(error, InvalidInput) else []
             translated = OsdiError(status, ERROR_CODES.get(status, "INVALID_REQUEST"), error.message, properties)
@@ -396,9 +396,9 @@ class PetitionHandler(OsdiHandler):
 class SignaturesHandler(OsdiHandler):
     resource = "osdi:signature"
 
-    def post(self, petition_id):
+    async def post(self, petition_id):
         """Action Network records signatures by POSTing the helper's body to the collection."""
-        self.record_signature(petition_id)
+        await self.record_signature(petition_id)
 
     def get(self, petition_id):
         key = self.api_key()
@@ -445,8 +445,8 @@ class SignatureHandler(OsdiHandler):
 class RecordSignatureHandler(OsdiHandler):
     resource = "osdi:signature"
 
-    def post(self, petition_id):
-        self.record_signature(petition_id)
+    async def post(self, petition_id):
+        await self.record_signature(petition_id)
 
 
 class PersonHandler(OsdiHandler):

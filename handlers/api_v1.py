@@ -6,12 +6,14 @@ Every error is JSON: {"message": cause and fix, "reason": HTTP reason, "error": 
 """
 import datetime as dt
 import http.client
+import json
 
 import tornado.web
 
 from handlers import params
 from handlers.base import JsonHandler
-from models import api, channels, config
+from handlers.caching import etag_of, finish_cacheable
+from models import api, cache, channels, config
 from models import signature as signatures
 from models.audit import Actor
 from models.errors import DomainError, InvalidInput, NotFound
@@ -301,34 +303,15 @@ class SigningHandler(ApiV1Handler):
         self.set_status(204)
         self.finish()
 
-    def signing_key(self):
-        """(key, error): the request's key, counted by the rate limiter now; an unknown or revoked key
-        is kept as an error for its place in the refusal order."""
-        token = api.key_token_from(params.unbrace(self.arg("api_key")), self.request.headers.get("Authorization"))
-        try:
-            self.key = api.key_for_request(token, self.request.remote_ip)
-            return self.key, None
-        except (api.ApiKeyInvalid, api.KeyOrganisationLeft) as error:
-            return None, error
-
-    def prepare(self):
-        try:
-            super().prepare()
-        finally:  # errors found while preparing (e.g. a NUL in a parameter) carry CORS too
-            origin = self.request.headers.get("Origin")
-            allowed = channels.cors_origin(self.path_args[0], origin) if origin and self.path_args else None
-            if allowed:
-                self.allow_origin(allowed)
-
-    def post(self, name):
+    async def post(self, name):
         origin = self.request.headers.get("Origin")
         key, key_error = self.signing_key()
         petition = channels.petition_to_sign(name, key, origin, self.origin_required)
         channels.check_signing(petition, key, key_error, origin, self.origin_required)
         params.parse_language(self.arg("language"))
         fields = self.signer_fields(self.get_json_body())
-        result = signatures.submit(petition, **fields, source=self.source, api_key=key, origin=origin,
-                                   notify_duplicate=False)
+        result = await signatures.submit_async(petition, **fields, source=self.source, api_key=key, origin=origin,
+                                               notify_duplicate=False)
         if not result.created:
             raise api.SignatureExists()
         self.accepted()
@@ -432,8 +415,16 @@ class SignatureCountHandler(ApiV1Handler):
 
     def get(self, name):
         api.hit(f"ip:{self.request.remote_ip}")
-        petition = channels.petition_to_count(name, self.request.headers.get("Origin"))
-        self.write_json({"id": petition.id, "slug": petition.slug, "signature_count": petition.signature_count})
+        origin = self.request.headers.get("Origin")
+        body, etag = cache.pages.get(("signature-count", name, origin), lambda: self.count_body(name, origin))
+        finish_cacheable(self, body, etag)  # public, short max-age, ETag, 304
+
+    @staticmethod
+    def count_body(name, origin):
+        petition = channels.petition_to_count(name, origin)
+        body = json.dumps({"id": petition.id, "slug": petition.slug,
+                           "signature_count": petition.signature_count}).encode()
+        return body, etag_of(body)
 
 
 class ApiNotFoundHandler(ApiV1Handler):

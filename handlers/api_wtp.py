@@ -1,4 +1,4 @@
-"""We the People's API (/v1/): a thin adapter over models/dialects.py and signature.submit().
+"""We the People's API (/v1/): a thin adapter over models/dialects.py and signature.submit_async().
 
 Every answer, errors included, is wrapped in the seed's metadata envelope. As on
 api.whitehouse.gov, reading needs no key (everything served is public on the site; clients
@@ -23,7 +23,7 @@ from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.organisation import Organisation
 from models.petition import Petition
 from models.sanitize import plain_text
-from models.signature import Signature, submit
+from models.signature import Signature, submit_async
 
 EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "templates" / "apidocs_wtp_examples.json"
 MAX_LIMIT = 1000
@@ -447,7 +447,7 @@ class SignatureCreateHandler(WtpHandler):
     resource = "signatures"
     anchor = "signatures-create"
 
-    def post(self):
+    async def post(self):
         """Refusals in models/channels.py's order, each with We the People's errorCode: no or unknown
         petition (75 / 76), not open for signatures or submissions disabled (74), origin (403), key
         (85), scope (403), fields (75); a repeated address gets the same 200 (nothing is revealed)."""
@@ -487,10 +487,11 @@ class SignatureCreateHandler(WtpHandler):
         if missing:
             raise self.missing(missing, required)
         try:
-            submit(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
-                   email=self.text(body, "email"), postal_code=self.text(body, "zip"), city=self.text(body, "city"),
-                   state=self.text(body, "state"), country=self.text(body, "country"), show_name=False,
-                   source="wtp", api_key=key, notify_duplicate=False)
+            await submit_async(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
+                               email=self.text(body, "email"), postal_code=self.text(body, "zip"),
+                               city=self.text(body, "city"), state=self.text(body, "state"),
+                               country=self.text(body, "country"), show_name=False, source="wtp", api_key=key,
+                               notify_duplicate=False)
         except NotSignable as error:
             raise self.not_accepting(petition, error) from None
         # The same answer whether or not the address had signed before (no address is confirmed or denied).

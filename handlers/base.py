@@ -14,7 +14,7 @@ import tornado.log
 import tornado.web
 
 from models import config, metrics
-from models.db import db
+from models.db import db, is_postgres
 from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
 from models.sanitize import without_addresses
 from models.user import User
@@ -49,6 +49,7 @@ class FormData:
         return values
 
 
+_TAKES_PATH = {}  # (handler class, method, path arguments' shape) -> does the method take them
 NUL_MESSAGE = "The request contained a NUL character; remove it and try again."
 
 
@@ -65,7 +66,8 @@ class BaseHandler(tornado.web.RequestHandler):
         if wrong:
             raise InvalidParameter(wrong, message=NUL_MESSAGE)
         self._check_method_takes_path()
-        db.connect(reuse_if_open=True)
+        # No connection yet: the first query opens one (peewee connects on demand), so reads
+        # answered from the caches (models/cache.py) never touch the database.
 
     def decode_argument(self, value, name=None):
         # Tornado's own refusal quotes the first 40 bytes of the value, which then reach the log:
@@ -79,16 +81,26 @@ class BaseHandler(tornado.web.RequestHandler):
     def _check_method_takes_path(self):
         """One handler class may serve several routes (a page and its actions): a method that does
         not take this route's path parameters does not serve this address, a 405, not a TypeError."""
-        method = getattr(self, self.request.method.lower(), None)
-        if method is None:
-            return
-        try:
-            inspect.signature(method).bind(*self.path_args, **self.path_kwargs)
-        except TypeError:
-            raise tornado.web.HTTPError(405) from None
+        name = self.request.method.lower()
+        shape = (type(self), name, len(self.path_args), tuple(self.path_kwargs))
+        takes = _TAKES_PATH.get(shape)
+        if takes is None:
+            method = getattr(self, name, None)
+            if method is None:
+                return
+            try:
+                inspect.signature(method).bind(*self.path_args, **self.path_kwargs)
+                takes = True
+            except TypeError:
+                takes = False
+            _TAKES_PATH[shape] = takes
+        if not takes:
+            raise tornado.web.HTTPError(405)
 
     def on_finish(self):
-        if not db.is_closed():
+        # PostgreSQL: back to the pool after each request. SQLite: the IOLoop thread keeps its one
+        # connection (opening one costs more than most requests); never with a transaction open.
+        if not db.is_closed() and (is_postgres() or db.in_transaction()):
             db.close()
 
     @property
@@ -183,9 +195,10 @@ class BaseHandler(tornado.web.RequestHandler):
 
         return self.locale.translate(STATUS_LABELS.get(status, status or ""))
 
-    def render(self, template_name, **kwargs):
+    def render_string(self, template_name, **kwargs):
         """Every page with a form that has errors gets the error summary at the top (base.html):
-        "There is a problem", a link to each wrong field, and "Error: " before the page title."""
+        "There is a problem", a link to each wrong field, and "Error: " before the page title.
+        (render_string, so that pages rendered for the micro-cache get it too.)"""
         if "error_summary" not in kwargs:
             from wtforms import Form
 
@@ -193,7 +206,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
             kwargs["error_summary"] = [item for value in kwargs.values() if isinstance(value, Form)
                                        for item in field_errors(value)]
-        return super().render(template_name, **kwargs)
+        return super().render_string(template_name, **kwargs)
 
     # ---- errors ----
     def _handle_request_exception(self, error):
@@ -247,6 +260,8 @@ class BaseHandler(tornado.web.RequestHandler):
         exc_info = kwargs.get("exc_info")
         message = self.error_message(status_code, exc_info)
         fields = getattr(exc_info[1], "fields", None) if exc_info else None
+        if exc_info and getattr(exc_info[1], "retry_after", None):
+            self.set_header("Retry-After", str(exc_info[1].retry_after))
         try:
             self.render("error.html", status_code=status_code, message=message, fields=fields or {})
         except Exception:  # never let the error page itself turn into a 500
@@ -326,12 +341,13 @@ class JsonHandler(BaseHandler):
                                ensure_ascii=False))
 
 
-_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
+# control characters but tab, LF and CR; DEL; half of a UTF-16 pair (one search, not a loop per character)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _has_control(value):
     if isinstance(value, str):
-        return any(c in _CONTROL or "\ud800" <= c <= "\udfff" for c in value)
+        return _CONTROL.search(value) is not None
     if isinstance(value, dict):
         return any(_has_control(k) or _has_control(v) for k, v in value.items())
     if isinstance(value, list):

@@ -5,6 +5,7 @@ import tornado.web
 
 from forms.signature import SignForm
 from handlers.base import BaseHandler
+from handlers.caching import CachedPageMixin
 from models import chart, clock, search
 from models import signature as signatures
 from models.audit import Actor
@@ -21,7 +22,7 @@ PER_PAGE = 20
 HOME_SECTION = 5
 
 
-class HomeHandler(BaseHandler):
+class HomeHandler(CachedPageMixin, BaseHandler):
     """The home page: start a petition, search, and the popular, closing-soon and recently answered ones.
     The old `?q=` search goes to the search page."""
 
@@ -29,6 +30,11 @@ class HomeHandler(BaseHandler):
         q = self.get_argument("q", "").strip()[:200]
         if q:
             return self.redirect("/petitions?" + urlencode({"q": q, "status": "open"}))
+        if self.may_use_page_cache():
+            return self.cached_page(("home",), self.page)
+        self.finish(self.page())
+
+    def page(self):
         live = Petition.public().where((Petition.status == "live")
                                        & (Petition.closes_at.is_null() | (Petition.closes_at > clock.now())))
         popular = list(live.order_by(Petition.signature_count.desc(), Petition.id.desc()).limit(HOME_SECTION))
@@ -36,7 +42,8 @@ class HomeHandler(BaseHandler):
                        .order_by(Petition.closes_at.asc(), Petition.id).limit(HOME_SECTION))
         answered = list(Petition.public().where(Petition.status == "completed")
                         .order_by(Petition.updated_at.desc(), Petition.id.desc()).limit(HOME_SECTION))
-        self.render("home.html", popular=popular, closing=closing, answered=answered, open_count=live.count())
+        return self.render_string("home.html", popular=popular, closing=closing, answered=answered,
+                                  open_count=live.count())
 
 
 class SearchHandler(BaseHandler):
@@ -78,12 +85,20 @@ def visible_petition(handler, slug):
     raise tornado.web.HTTPError(404)
 
 
-class PetitionHandler(BaseHandler):
+class PetitionHandler(CachedPageMixin, BaseHandler):
     def get(self, slug):
+        if self.may_use_page_cache():
+            # signed-out visitors: the public page, rendered at most once per micro-cache bound
+            return self.cached_page(("petition", slug),
+                                    lambda: self.page(visible_petition(self, slug), SignForm(formdata=None)))
         petition = visible_petition(self, slug)
         self.show(petition, SignForm(formdata=None))
 
     def show(self, petition, form, status=200):
+        self.set_status(status)
+        self.finish(self.page(petition, form))
+
+    def page(self, petition, form):
         recent = (signatures.confirmed_signers(petition).where(signatures.Signature.show_name == True)  # noqa: E712
                   .order_by(signatures.Signature.confirmed_at.desc()).limit(10))
         reason = None
@@ -92,13 +107,13 @@ class PetitionHandler(BaseHandler):
                 signatures.check_signable(petition)
             except NotSignable as error:
                 reason = error.message
-        self.set_status(status)
-        self.render("petition.html", petition=petition, form=form, response=response_for(petition),
-                    recent=list(recent), not_signable_reason=reason, per_day=chart.signatures_per_day(petition))
+        return self.render_string("petition.html", petition=petition, form=form, response=response_for(petition),
+                                  recent=list(recent), not_signable_reason=reason,
+                                  per_day=chart.signatures_per_day(petition))
 
 
 class SignHandler(PetitionHandler):
-    def post(self, slug):
+    async def post(self, slug):
         petition = visible_petition(self, slug)
         form = SignForm(self.form_data())
         if not petition.is_signable:
@@ -109,8 +124,8 @@ class SignHandler(PetitionHandler):
             if not form.validate():  # the terms box: show every other message too, store nothing
                 signatures.validate(**fields)
                 return self.show(petition, form, status=400)
-            result = signatures.submit(petition, show_name=form.show_name.data,
-                                       wants_notice=form.wants_notice.data, source="web", **fields)
+            result = await signatures.submit_async(petition, show_name=form.show_name.data,
+                                                   wants_notice=form.wants_notice.data, source="web", **fields)
         except InvalidInput as error:
             form.add_domain_errors(error)
             return self.show(petition, form, status=400)

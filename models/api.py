@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 
 import peewee as pw
 
-from models import audit, clock
+from models import audit, cache, clock
 from models.apikey import SCOPES, ApiKey, authenticate, create_key
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, InvalidParameter, NotAllowed, NotFound
 from models.numbers import is_number
 from models.organisation import Organisation
 from models.petition import Petition, roles_of
+from models.tokens import hash_token
 
 # ---- errors every dialect may raise (each says the cause and the fix) ---------------------------
 
@@ -138,13 +139,25 @@ def resolve_key(token):
         return None
     if len(token) > 200 or not token.isprintable():
         raise ApiKeyInvalid()
-    key = authenticate(token)
+    # Live keys are kept for cache.keys' bound (models/cache.py): a revoked key stops working
+    # within it in every process, at once in the one that revoked it.
+    key, left = cache.keys.get(hash_token(token), lambda: _live_key(token))
     if key is None:
         raise ApiKeyInvalid()
-    if key.organisation_id is not None and not key.user.is_admin and not key.user.is_member_of(key.organisation_id):
+    if left is not None:
         # A key speaks for its organisation only while its owner works there.
-        raise KeyOrganisationLeft(key.organisation.name)
+        raise KeyOrganisationLeft(left)
     return key
+
+
+def _live_key(token):
+    """(key or None, name of the organisation its owner left or None)."""
+    key = authenticate(token)
+    if key is None:
+        return None, None
+    if key.organisation_id is not None and not key.user.is_admin and not key.user.is_member_of(key.organisation_id):
+        return key, key.organisation.name
+    return key, None
 
 
 def key_for_request(token, client_address):
@@ -370,6 +383,8 @@ def _epoch(moment):
 def hit(bucket, limits=None):
     """Count one request for `bucket`; raise RateLimited (with Retry-After seconds) over a limit."""
     limits = rate_limits() if limits is None else limits
+    if not limits:
+        return  # no transaction at all (on SQLite it would take the write lock)
     now = _epoch(clock.now())
     bucket = bucket[:64]
     refusal = None
@@ -430,6 +445,18 @@ def organisation_by_key(key):
 # ---- the read side: what a key may see ----------------------------------------------------------
 
 TEST_KEY_COUNT = 3  # petitions.eu: a test key reads every count as 3 (see models/channels.py)
+
+
+# What the signing checks read of a petition (check_submission, check_signable, the duplicate's mail).
+SIGNING_COLUMNS = (Petition.id, Petition.slug, Petition.title, Petition.organisation, Petition.status,
+                   Petition.opens_at, Petition.closes_at, Petition.closed_at, Petition.hidden, Petition.api_enabled,
+                   Petition.allowed_domains, Petition.language)
+
+
+def signing_petition(name):
+    """petition_by_key() for the signing channels: the columns their checks need, kept for
+    cache.petitions' bound (models/cache.py)."""
+    return cache.petitions.get(("signing", name), lambda: petition_by_key(name, Petition.select(*SIGNING_COLUMNS)))
 
 
 def confirmed_signatures(petition_query=None):

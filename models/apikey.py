@@ -75,4 +75,7 @@ def authenticate(token):
 
 
 def revoke(key):
+    from models import cache
+
     ApiKey.update(revoked_at=clock.now()).where((ApiKey.id == key.id) & ApiKey.revoked_at.is_null()).execute()
+    cache.keys.clear()  # this process at once; others within cache.keys' bound

@@ -80,8 +80,12 @@ def petition_to_sign(name, key=None, origin=None, origin_required=False, query=N
     """Step 1 ("unknown petition"): the published petition `name` (id or slug) names. A hidden one
     only while API submissions are on and the Origin rules pass (or for its organisation's keys);
     NotFound otherwise."""
-    petition = api.petition_by_key(name, query if query is not None
-                                   else Petition.select().where(Petition.opens_at.is_null(False)))
+    if query is None:
+        petition = api.signing_petition(name)  # the columns the checks read, briefly cached (models/cache.py)
+        if petition.opens_at is None:
+            raise api.petition_not_found(name)
+    else:
+        petition = api.petition_by_key(name, query)
     if petition.hidden and not _reachable_when_hidden(petition, key, origin, origin_required):
         raise api.petition_not_found(name)
     return petition

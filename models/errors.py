@@ -64,6 +64,34 @@ class Conflict(DomainError):
     status = 409
 
 
+class ServiceUnavailable(DomainError):
+    """The database cannot be reached (or stayed locked) just now: a 503 with Retry-After, so
+    clients retry instead of seeing a 500; the portal recovers by itself when it is back."""
+
+    status = 503
+    retry_after = 5
+
+    def __init__(self):
+        super().__init__("The service is briefly unavailable. Try again in a few seconds (see Retry-After).",
+                         retry_after=self.retry_after)
+
+
+def unavailable(error):
+    """Is this database error the database being unreachable or busy (rather than a bug)?"""
+    import peewee as pw
+
+    if isinstance(error, pw.InterfaceError):
+        return True
+    if isinstance(error, pw.OperationalError):
+        from models.db import is_postgres
+
+        if is_postgres():
+            return True  # connection refused, terminated, server closed the connection...
+        text = str(error).lower()  # SQLite: only a lock held too long (its other errors are bugs)
+        return "locked" in text or "busy" in text
+    return False
+
+
 def from_database(error):
     """The DomainError a database refusal means for the person who sent the request, or None.
 
@@ -82,4 +110,6 @@ def from_database(error):
     if isinstance(error, (pw.DataError, OverflowError)):
         return InvalidInput({}, message="A value is too long, too large or not of the right kind; correct it "
                                         "and try again.")
+    if unavailable(error):
+        return ServiceUnavailable()
     return None

@@ -6,6 +6,7 @@ message id, so a repeat writes the same file rather than a second one.
 """
 import datetime as dt
 import email.utils
+import json
 import logging
 import os
 import smtplib
@@ -41,6 +42,9 @@ class OutboxMessage(BaseModel):
     created_at = pw.DateTimeField()
     claimed_at = pw.DateTimeField(null=True)
     sent_at = pw.DateTimeField(null=True)
+    # Mail queued with enqueue_params(): the template's parameters (JSON), rendered at delivery;
+    # subject and body stay empty until then.
+    params = pw.TextField(null=True)
 
 
 # The mail_retention job deletes delivered mail by the time it was sent (migration 0006).
@@ -72,21 +76,64 @@ def enqueue(to_address, template, dedupe_key=None, **context):
                                 next_attempt_at=due, created_at=now)
 
 
+# template -> function(params) returning render()'s context; registered by the module that
+# queues that mail (e.g. models/signature.py for confirm_signature).
+_CONTEXTS = {}
+
+
+def context_for(template):
+    """Register the function that turns a queued mail's parameters into its template's context."""
+    def register(function):
+        _CONTEXTS[template] = function
+        return function
+    return register
+
+
+def params_row(to_address, template, params, dedupe_key=None):
+    """The outbox row of a mail rendered at delivery (enqueue_params; the intake writer inserts
+    many at once). `params` is JSON-able: ids, tokens and a `language` when one is known."""
+    now = clock.now()
+    return {"to_address": to_address, "subject": "", "body": "", "kind": template, "dedupe_key": dedupe_key,
+            "params": json.dumps(params, separators=(",", ":")), "next_attempt_at": min(now, clock.wall_now()),
+            "created_at": now}
+
+
+def enqueue_params(to_address, template, params, dedupe_key=None):
+    """Queue one mail to be rendered when it is delivered, from its template and `params` (no
+    rendering inside the request). Call inside the transaction of the change it announces."""
+    return OutboxMessage.insert(**params_row(to_address, template, params, dedupe_key)).execute()
+
+
+class MailObsolete(Exception):
+    """What a queued mail was about is gone (e.g. the signature was deleted): it is not sent."""
+
+
+def content(message):
+    """(subject, body) of an outbox row: stored, or rendered now from its template and parameters."""
+    if message.params is None:
+        return message.subject, message.body
+    loader = _CONTEXTS.get(message.kind)
+    if loader is None:
+        raise MailObsolete(f"no parameters loader for {message.kind}")
+    return render(message.kind, **loader(json.loads(message.params)))
+
+
 class PermanentFailure(Exception):
     pass
 
 
 def build_message(message: OutboxMessage, settings) -> EmailMessage:
+    subject, body = content(message)
     mail = EmailMessage()
     mail["From"] = settings.mail_from
     mail["To"] = message.to_address
-    mail["Subject"] = message.subject
+    mail["Subject"] = subject[:255]
     mail["Date"] = email.utils.format_datetime(message.created_at.replace(tzinfo=dt.timezone.utc))
     # Stable per outbox row, so a receiving system can recognise a repeat.
     domain = settings.base_url.split("//")[-1].split("/")[0].split(":")[0] or "portal.localhost"
     mail["Message-ID"] = f"<outbox-{message.id}@{domain}>"
     mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(message.body)
+    mail.set_content(body)
     return mail
 
 
@@ -198,6 +245,9 @@ def deliver_pending(batch_size=200, settings=None):
             for message in messages:
                 try:
                     transport.send(build_message(message, settings), message)
+                except MailObsolete as error:
+                    _mark(message, status="failed", last_error=f"not sent: {error}"[:1000])
+                    counts["failed"] += 1
                 except PermanentFailure as error:
                     _mark(message, status="failed", last_error=str(error)[:1000])
                     counts["failed"] += 1

@@ -2,7 +2,7 @@
 OSDI dialect offers (a petition saved by an organisation's key, a signature recorded by the helper).
 
 Both writes go through the shared domain functions: petitions move through transition(),
-signatures are stored by signature.submit() like on every other channel.
+signatures are stored by signature.submit_async() like on every other channel.
 """
 import html
 import json
@@ -14,7 +14,7 @@ from models.db import BaseModel, db
 from models.errors import InvalidInput, NotAllowed
 from models.petition import Petition, transition, unique_slug
 from models.sanitize import plain_text, rich_text
-from models.signature import Signature, submit
+from models.signature import Signature, submit_async
 from models.numbers import is_number
 
 NATIVE_SYSTEM = "portal"  # our own identifiers are "portal:<id>"
@@ -295,10 +295,10 @@ def signatures_seen_by(key):
     return Signature.select().where(Signature.confirmed_at.is_null(False) | (Signature.api_key == key.id))
 
 
-def record_signature(key, petition, data):
-    """The record signature helper: person, comments, identifiers, referrer data -> submit().
+async def record_signature(key, petition, data):
+    """The record signature helper: person, comments, identifiers, referrer data -> submit_async().
 
-    Returns signature.submit()'s result. The confirmation mail is always sent (it is what makes a
+    Returns signature.submit_async()'s result. The confirmation mail is always sent (it is what makes a
     signature count), so triggers.autoresponse cannot switch it off; add_tags is accepted and ignored.
     """
     # The same refusal order as every key-based channel (models/channels.py).
@@ -329,16 +329,18 @@ def record_signature(key, petition, data):
     origin = _origin_text(data)
     show_name = person.get("portal:show_name", data.get("portal:show_name", False)) is True
     region = address.get("region") if isinstance(address, dict) else None
-    with db.atomic():
-        result = submit(petition, full_name=full_name, email=_text(email.get("address"), "person.email_addresses"),
-                        city=_text(address.get("locality"), "person.postal_addresses.locality"),
-                        postal_code=_text(address.get("postal_code"), "person.postal_addresses.postal_code"),
-                        state=_text(region, "person.postal_addresses.region"),
-                        country=_text(address.get("country"), "person.postal_addresses.country"),
-                        comment=_text(data.get("comments"), "comments"), show_name=show_name,
-                        source="osdi", api_key=key, notify_duplicate=False)
-        if result.created:
-            OsdiOrigin.create(kind="signature", object_id=result.signature.id, origin_system=origin,
-                              referrer_data=json.dumps(referrer) if referrer else None)
-            add_identifiers("signature", petition.id, result.signature.id, identifiers)
+
+    def records(signature):  # in the signature's own transaction (the intake writer's batch)
+        OsdiOrigin.create(kind="signature", object_id=signature.id, origin_system=origin,
+                          referrer_data=json.dumps(referrer) if referrer else None)
+        add_identifiers("signature", petition.id, signature.id, identifiers)
+
+    result = await submit_async(
+        petition, full_name=full_name, email=_text(email.get("address"), "person.email_addresses"),
+        city=_text(address.get("locality"), "person.postal_addresses.locality"),
+        postal_code=_text(address.get("postal_code"), "person.postal_addresses.postal_code"),
+        state=_text(region, "person.postal_addresses.region"),
+        country=_text(address.get("country"), "person.postal_addresses.country"),
+        comment=_text(data.get("comments"), "comments"), show_name=show_name,
+        source="osdi", api_key=key, notify_duplicate=False, after_insert=records)
     return result

@@ -12,7 +12,7 @@ import peewee as pw
 
 from models import clock, config, mail, metrics, milestones
 from models.apikey import ApiKey
-from models.db import BaseModel, db
+from models.db import BaseModel, db, insert_rows
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.i18n import N_
 from models.petition import Petition
@@ -126,40 +126,96 @@ def check_signable(petition):
         raise NotSignable(f"This petition is not open for signatures: it is {petition.status_label.lower()}.")
 
 
-def submit(petition, *, full_name, email, city=None, show_name=False, comment=None, wants_notice=False,
-           postal_code=None, state=None, country=None, source="web", api_key=None, origin=None,
-           notify_duplicate=True) -> SubmitResult:
-    """Store a signature and queue its confirmation mail; every signing channel calls this.
+def prepare(petition, *, full_name, email, city=None, show_name=False, comment=None, wants_notice=False,
+            postal_code=None, state=None, country=None, source="web", api_key=None, origin=None,
+            notify_duplicate=True, after_insert=None):
+    """Validate a submission and build what store() writes; raises InvalidInput or NotSignable.
 
-    A second signature with the same email is not stored: if notify_duplicate, the signer is mailed
-    ("you have already signed", or a fresh confirmation link while unconfirmed).
-    """
+    `after_insert(signature)`, when given, runs in the same transaction right after a new
+    signature is inserted (a channel's own records, e.g. OSDI identifiers)."""
     check_signable(petition)  # "not open for signatures" comes before "fields" (models/channels.py)
     values = validate(full_name, email, city=city, comment=comment, postal_code=postal_code,
                       state=state, country=country)
     token, token_hash = _new_token()
     now = clock.now()
+    row = dict(petition=petition.id, show_name=bool(show_name), wants_notice=bool(wants_notice), created_at=now,
+               token_hash=token_hash, token_created_at=now, source=source,
+               api_key=api_key.id if api_key is not None else None,
+               origin=(origin or None) and origin[:255], **values)
+    return _Pending(row, token, petition, notify_duplicate, after_insert)
+
+
+@dataclass
+class _Pending:
+    row: dict
+    token: str
+    petition: Petition
+    notify_duplicate: bool
+    after_insert: object = None
+
+
+def _confirmation_params(signature_id, token):
+    return {"signature": signature_id, "token": token}
+
+
+@mail.context_for("confirm_signature")
+def _confirmation_context(params):
+    signature = Signature.get_or_none(Signature.id == params["signature"])
+    if signature is None or signature.token_hash != hash_token(params["token"]):
+        raise mail.MailObsolete("the signature is gone or has a newer link")
+    return {"petition": signature.petition, "signature": signature, "url": confirm_url(params["token"])}
+
+
+def _insert(pending):
+    signature = Signature.create(**pending.row)
+    mail.enqueue_params(signature.email, "confirm_signature", _confirmation_params(signature.id, pending.token))
+    if pending.after_insert is not None:
+        pending.after_insert(signature)
+    return SubmitResult(signature, True)
+
+
+def store_batch(pendings):
+    """Write new signatures and their confirmation mails in one transaction (the intake writer):
+    one multi-row INSERT per table. Any failure (a duplicate) raises, and the writer retries row by
+    row with store()."""
+    with db.atomic():
+        inserted = insert_rows(Signature, [pending.row for pending in pendings], returning=("id", "token_hash"))
+        ids = {token_hash: signature_id for signature_id, token_hash in inserted}
+        signatures = [Signature(id=ids[pending.row["token_hash"]], **pending.row) for pending in pendings]
+        insert_rows(mail.OutboxMessage, [
+            mail.params_row(signature.email, "confirm_signature", _confirmation_params(signature.id, pending.token))
+            for signature, pending in zip(signatures, pendings)])
+        for signature, pending in zip(signatures, pendings):
+            if pending.after_insert is not None:
+                pending.after_insert(signature)
+    for pending in pendings:
+        metrics.signature_accepted(pending.row["source"])
+    return [SubmitResult(signature, True) for signature in signatures]
+
+
+def store(pending) -> SubmitResult:
+    """Write one prepared submission in its own transaction; a duplicate email is not stored (see submit)."""
     try:
         with db.atomic():
-            signature = Signature.create(
-                petition=petition, show_name=bool(show_name), wants_notice=bool(wants_notice), created_at=now,
-                token_hash=token_hash, token_created_at=now, source=source, api_key=api_key,
-                origin=(origin or None) and origin[:255], **values)
-            mail.enqueue(signature.email, "confirm_signature", petition=petition, signature=signature,
-                         url=confirm_url(token))
-        metrics.signature_accepted(source)
-        return SubmitResult(signature, True)
-    except pw.IntegrityError:
-        pass
-    existing = Signature.get((Signature.petition == petition) & (Signature.email == values["email"]))
-    if notify_duplicate:
+            result = _insert(pending)
+        metrics.signature_accepted(pending.row["source"])
+        return result
+    except pw.IntegrityError as error:
+        refusal = error
+    petition, values = pending.petition, pending.row
+    existing = Signature.get_or_none((Signature.petition == petition.id) & (Signature.email == values["email"]))
+    if existing is None:  # not a duplicate signature: another record refused a value
+        raise refusal
+    if pending.notify_duplicate:
+        petition = Petition.get_by_id(petition.id)  # the whole row for the mail (the checks read a few columns)
+        now = clock.now()
         with db.atomic():
             if existing.confirmed_at is None:
                 # Give a fresh link; the old one stops working.
-                (Signature.update(token_hash=token_hash, token_created_at=now)
+                (Signature.update(token_hash=values["token_hash"], token_created_at=now)
                  .where(Signature.id == existing.id).execute())
                 mail.enqueue(existing.email, "confirm_signature", petition=petition, signature=existing,
-                             url=confirm_url(token))
+                             url=confirm_url(pending.token))
             else:
                 mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing)
     return SubmitResult(existing, False)
@@ -204,9 +260,26 @@ def resend(signature_id, petition):
                           & Signature.confirmed_at.is_null()).execute())
         if not updated:
             raise TooManyResends(N_("The mail is being sent again already."))
-        mail.enqueue(signature.email, "confirm_signature", petition=petition, signature=signature,
-                     url=confirm_url(token))
+        mail.enqueue_params(signature.email, "confirm_signature", _confirmation_params(signature.id, token))
     return Signature.get_by_id(signature.id)
+def submit(petition, **fields) -> SubmitResult:
+    """Store a signature and queue its confirmation mail, in the calling thread (jobs, demo data,
+    the command line). Requests use submit_async(), which goes through the intake writer.
+
+    A second signature with the same email is not stored: if notify_duplicate, the signer is mailed
+    ("you have already signed", or a fresh confirmation link while unconfirmed).
+    """
+    return store(prepare(petition, **fields))
+
+
+async def submit_async(petition, **fields) -> SubmitResult:
+    """submit() for request handlers, every signing channel: validates and checks the petition
+    here, then hands the row to this process's intake writer (group commit, models/intake.py) and
+    waits for its transaction to commit, holding no database connection meanwhile."""
+    from models import intake
+
+    pending = prepare(petition, **fields)
+    return await intake.writer("signatures", store_batch, store).submit(pending)
 
 
 @dataclass

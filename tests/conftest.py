@@ -15,7 +15,7 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
-from models import clock, config
+from models import cache, clock, config
 from models.db import bind, db, is_postgres, migrate
 from models.user import set_password_cost
 from tests import support
@@ -32,6 +32,10 @@ def pytest_configure(config):
         arg.startswith("--async-test-timeout") for arg in config.invocation_params.args)
     if not explicit and hasattr(config.option, "async_test_timeout"):
         config.option.async_test_timeout = SUITE_ASYNC_TIMEOUT
+# The in-process caches (models/cache.py) are off in this process, so a test sees its own writes at
+# once; tests/test_intake.py switches them on to test them. Servers the tests start as processes
+# (tests/test_faults.py, bench/) keep the defaults.
+cache.set_bounds(keys=0, petitions=0, pages=0)
 set_password_cost(time_cost=1, memory_cost=8192)  # argon2id still, cheap enough for tests
 
 

@@ -9,7 +9,7 @@ from jobs.scheduler import run_job
 from models import clock
 from models.audit import Actor, AuditEvent
 from models.jobs import ChaseRecord, JobRun, ReminderSent
-from models.mail import OutboxMessage
+from models.mail import OutboxMessage, content
 from models.petition import Petition, update_recipient_fields
 from models.response import Response, notice_key, notice_progress
 from models.signature import LinkExpired, Signature, confirm, submit
@@ -32,7 +32,7 @@ def ok(name):
 
 def token_from_outbox(address):
     message = OutboxMessage.select().where(OutboxMessage.to_address == address).order_by(OutboxMessage.id.desc()).first()
-    return re.search(r"/signatures/confirm/([A-Za-z0-9_\-]+)", message.body).group(1)
+    return re.search(r"/signatures/confirm/([A-Za-z0-9_\-]+)", content(message)[1]).group(1)
 
 
 # ---- close_petitions -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 
 from models import signature as signatures
 from models.db import db
-from models.mail import OutboxMessage
+from models.mail import OutboxMessage, content
 from models.petition import Petition, transition
 from models.audit import Actor
 from models.sanitize import rich_text
@@ -121,7 +121,8 @@ def _last_mail_body():
     import email.message
 
     message = email.message.EmailMessage()
-    message.set_content(OutboxMessage.select().order_by(OutboxMessage.id.desc()).first().body)
+    # confirmation mails are rendered at delivery, from their template and parameters
+    message.set_content(content(OutboxMessage.select().order_by(OutboxMessage.id.desc()).first())[1])
     return message
 
 
