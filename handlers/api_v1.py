@@ -303,6 +303,25 @@ class SigningHandler(ApiV1Handler):
         self.set_status(204)
         self.finish()
 
+    def signing_key(self):
+        """(key, error): the request's key, counted by the rate limiter now; an unknown or revoked key
+        is kept as an error for its place in the refusal order."""
+        token = api.key_token_from(params.unbrace(self.arg("api_key")), self.request.headers.get("Authorization"))
+        try:
+            self.key = api.key_for_request(token, self.request.remote_ip)
+            return self.key, None
+        except (api.ApiKeyInvalid, api.KeyOrganisationLeft) as error:
+            return None, error
+
+    def prepare(self):
+        try:
+            super().prepare()
+        finally:  # errors found while preparing (e.g. a NUL in a parameter) carry CORS too
+            origin = self.request.headers.get("Origin")
+            allowed = channels.cors_origin(self.path_args[0], origin) if origin and self.path_args else None
+            if allowed:
+                self.allow_origin(allowed)
+
     async def post(self, name):
         origin = self.request.headers.get("Origin")
         key, key_error = self.signing_key()

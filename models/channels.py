@@ -93,7 +93,8 @@ def petition_to_sign(name, key=None, origin=None, origin_required=False, query=N
 
 def petition_to_count(name, origin=None):
     """The petition whose verified count may be read without a key: the same rule as signing."""
-    return petition_to_sign(name, origin=origin)
+    return petition_to_sign(name, origin=origin, query=Petition.select(*api.SIGNING_COLUMNS, Petition.signature_count)
+                            .where(Petition.opens_at.is_null(False)))
 
 
 def check_signing(petition, key, key_error=None, origin=None, origin_required=False):
