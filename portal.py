@@ -19,8 +19,8 @@ from pathlib import Path
 import tornado.web
 
 from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1,
-                      petitioner, public, responses, ui, workspace)
-from handlers.base import NotFoundHandler, log_request
+                      petitioner, privacy, public, responses, ui, workspace)
+from handlers.base import TRANSPORT_MAX_BYTES, NotFoundHandler, log_request
 from models import config
 from models.db import bind, db, migrate
 
@@ -112,6 +112,14 @@ ROUTES = [
     (r"/v1/validations(?:\.json)?/?", api_wtp.ValidationsHandler),
     (r"/v1/.*", api_wtp.UnknownHandler),
 
+    # signers' and account holders' rights, sessions (issue 13)
+    (r"/signatures/withdraw/(\d{1,12}-[0-9a-f]{32})", privacy.WithdrawHandler),
+    (r"/my-data", privacy.SignerDataHandler),
+    (r"/account", privacy.AccountHandler),
+    (r"/account/sign-out-everywhere", privacy.SignOutEverywhereHandler),
+    (r"/account/export\.json", privacy.AccountExportHandler),
+    (r"/account/delete", privacy.DeleteAccountHandler),
+
     # OSDI API (issue 6)
     (r"/api/osdi/v1/?", api_osdi.EntryPointHandler),
     (r"/api/osdi/v1/docs", api_osdi.DocsHandler),
@@ -134,7 +142,7 @@ def make_app(settings=None, debug=False):
         ROUTES,
         cookie_secret=settings.cookie_secret,
         xsrf_cookies=True,
-        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"},
+        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax", "secure": settings.https},
         login_url="/signin",
         template_path=str(HERE / "templates"),
         static_path=str(HERE / "static"),
@@ -164,7 +172,7 @@ def cmd_serve(args):
 
     async def main():
         app = make_app(settings)
-        server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=1024 * 1024)
+        server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=TRANSPORT_MAX_BYTES)
         server.listen(args.port, address=args.address)
         if settings.run_jobs_in_serve:
             from jobs.scheduler import start_scheduler

@@ -19,14 +19,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs import (answer_due_reminders, chase_handover, close_petitions, deliver_mail, mail_retention,
-                  response_notices, signature_hygiene)
+                  response_notices, signature_hygiene, signature_retention)
 from models import clock
 from models import jobs as records
 from models.db import db
 
 log = logging.getLogger("portal.jobs")
 JOBS = [close_petitions, chase_handover, answer_due_reminders, response_notices, deliver_mail, signature_hygiene,
-        mail_retention]
+        mail_retention, signature_retention]
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _EVERY = re.compile(r"^every\s+(\d+)\s*([smhd])$")
 

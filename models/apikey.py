@@ -26,6 +26,7 @@ class ApiKey(BaseModel):
     created_at = pw.DateTimeField(default=clock.now)
     last_used_at = pw.DateTimeField(null=True)
     revoked_at = pw.DateTimeField(null=True)
+    is_partner = pw.BooleanField(default=False)  # set by a site admin: signs every API-enabled petition
 
     @property
     def scope_set(self):

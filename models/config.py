@@ -28,11 +28,18 @@ class Settings:
     petition_max_days: int = 365
     petition_default_days: int = 90
     session_days: int = 14
+    session_idle_minutes: int = 120
+    signature_retention_months: int = 6
     extra: dict = field(default_factory=dict)
 
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def https(self) -> bool:
+        """Is the public address https? Then cookies are Secure and pages send HSTS."""
+        return self.base_url.lower().startswith("https://")
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -70,6 +77,8 @@ def from_environment(env=os.environ) -> Settings:
         petition_max_days=int(env.get("PORTAL_PETITION_MAX_DAYS") or 365),
         petition_default_days=int(env.get("PORTAL_PETITION_DEFAULT_DAYS") or 90),
         session_days=int(env.get("PORTAL_SESSION_DAYS") or 14),
+        session_idle_minutes=int(env.get("PORTAL_SESSION_IDLE_MINUTES") or 120),
+        signature_retention_months=int(env.get("PORTAL_SIGNATURE_RETENTION_MONTHS") or 6),
     )
 
 

@@ -45,6 +45,7 @@ class Signature(BaseModel):
     api_key = pw.ForeignKeyField(ApiKey, null=True, backref="signatures", on_delete="SET NULL")
     origin = pw.CharField(max_length=255, null=True)
     reminder_sent_at = pw.DateTimeField(null=True)
+    anonymised_at = pw.DateTimeField(null=True)  # the retention job replaced name, email and place
 
     class Meta:
         indexes = (
@@ -68,6 +69,13 @@ def _new_token():
 
 def confirm_url(token):
     return f"{config.current().base_url}/signatures/confirm/{token}"
+
+
+def withdraw_url(signature):
+    """The link in every confirmation mail that withdraws the signature (models/privacy.py)."""
+    from models import privacy
+
+    return privacy.withdraw_url(signature)
 
 
 @dataclass
@@ -141,7 +149,7 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
                 token_hash=token_hash, token_created_at=now, source=source, api_key=api_key,
                 origin=(origin or None) and origin[:255], **values)
             mail.enqueue(signature.email, "confirm_signature", petition=petition, signature=signature,
-                         url=confirm_url(token))
+                         url=confirm_url(token), withdraw_url=withdraw_url(signature))
         return SubmitResult(signature, True)
     except pw.IntegrityError:
         pass
@@ -153,7 +161,7 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
                 (Signature.update(token_hash=token_hash, token_created_at=now)
                  .where(Signature.id == existing.id).execute())
                 mail.enqueue(existing.email, "confirm_signature", petition=petition, signature=existing,
-                             url=confirm_url(token))
+                             url=confirm_url(token), withdraw_url=withdraw_url(existing))
             else:
                 mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing)
     return SubmitResult(existing, False)

@@ -38,6 +38,7 @@ class User(BaseModel):
     # Raising this signs the user out everywhere (it is part of the session cookie).
     session_generation = pw.IntegerField(default=0)
     created_at = pw.DateTimeField(default=clock.now)
+    deleted_at = pw.DateTimeField(null=True)  # the account was deleted; kept as "former user"
 
     @property
     def can_moderate(self):

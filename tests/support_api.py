@@ -9,8 +9,9 @@ from models.api import issue_key
 
 def sign_in_as(web, user):
     """Put a valid signed session cookie for `user` into the client (what /signin would set)."""
-    value = tornado.web.create_signed_value(config.current().cookie_secret, "session",
-                                            f"{user.id}:{user.session_generation}")
+    from models import session
+
+    value = tornado.web.create_signed_value(config.current().cookie_secret, "session", session.start(user))
     web.cookies["session"] = value.decode()
     return user
 

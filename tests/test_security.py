@@ -1,0 +1,221 @@
+"""Issue 13's findings, each replayed over real HTTP: sessions that end on the server, hardening
+headers on every page, CR/LF in next=, oversized bodies, line breaks in one-line fields."""
+import datetime as dt
+import re
+
+import pytest
+
+from models import clock, config
+from models.session import UserSession
+from tests.support import PASSWORD, WebClient
+from tests.support_api import call, new_key, sign_in_as
+
+
+def _copy(web):
+    twin = WebClient(web.http, web.base_url)
+    twin.cookies = dict(web.cookies)
+    return twin
+
+
+# ---- sessions ---------------------------------------------------------------------------------
+
+@pytest.mark.gen_test
+async def test_a_replayed_cookie_after_sign_out_does_not_work(web, make):
+    user = make.user()
+    await web.sign_in(user)
+    stolen = _copy(web)
+    assert (await stolen.get("/my/petitions")).code == 200
+    assert (await web.post("/signout", {})).code == 303
+    replay = await stolen.get("/my/petitions")
+    assert replay.code == 302 and replay.location.startswith("/signin")
+    assert (await stolen.post("/my/petitions/new", {"title": "x"})).code == 403
+
+
+@pytest.mark.gen_test
+async def test_idle_sessions_end_and_used_ones_go_on(web, make):
+    config.configure(config.current().with_(session_idle_minutes=30))
+    user = make.user()
+    start = dt.datetime(2026, 12, 1, 9, 0)
+    clock.set_global(start)
+    await web.sign_in(user)
+    for minutes in (20, 40, 60):  # used every 20 minutes: still signed in after an hour
+        clock.set_global(start + dt.timedelta(minutes=minutes))
+        assert (await web.get("/my/petitions")).code == 200
+    clock.set_global(start + dt.timedelta(minutes=60 + 31))
+    assert (await web.get("/my/petitions")).code == 302
+
+
+@pytest.mark.gen_test
+async def test_sessions_end_after_the_absolute_limit(web, make):
+    config.configure(config.current().with_(session_days=1, session_idle_minutes=60 * 24 * 7))
+    user = make.user()
+    start = dt.datetime(2026, 12, 1, 9, 0)
+    clock.set_global(start)
+    await web.sign_in(user)
+    clock.set_global(start + dt.timedelta(hours=23))
+    assert (await web.get("/my/petitions")).code == 200
+    clock.set_global(start + dt.timedelta(hours=24, minutes=1))
+    assert (await web.get("/my/petitions")).code == 302
+
+
+@pytest.mark.gen_test
+async def test_sign_out_everywhere_ends_every_session(web, http_client, base_url, make):
+    user = make.user()
+    other = WebClient(http_client, base_url)
+    await other.sign_in(user)
+    await web.sign_in(user)
+    page = await web.get("/account")
+    assert page.code == 200 and "Sign out everywhere" in page.text and "2 sessions" in page.text
+    reply = await web.post("/account/sign-out-everywhere", {})
+    assert reply.code == 303
+    assert (await other.get("/my/petitions")).code == 302
+    assert (await web.get("/my/petitions")).code == 302
+    assert UserSession.select().where(UserSession.ended_at.is_null()).count() == 0
+
+
+@pytest.mark.gen_test
+async def test_the_xsrf_token_is_renewed_at_sign_in(web, make):
+    user = make.user()
+    planted = await web.xsrf()
+    reply = await web.post("/signin", {"email": user.email, "password": PASSWORD})
+    assert reply.code == 303
+    assert web.cookies.get("_xsrf") and web.cookies["_xsrf"] != planted
+    # the old token no longer passes; the new cookie works with its own token
+    stale = await web.post("/signout", {"_xsrf": planted})
+    assert stale.code == 403
+
+
+@pytest.mark.gen_test
+async def test_session_cookies_are_secure_when_the_public_address_is_https(web, make):
+    config.configure(config.current().with_(base_url="https://petitions.example"))
+    user = make.user()
+    reply = await web.post("/signin", {"email": user.email, "password": PASSWORD})
+    cookies = reply.headers.get_list("Set-Cookie")
+    session = [c for c in cookies if c.startswith("session=")][0]
+    xsrf = [c for c in cookies if c.startswith("_xsrf=")][0]
+    assert "Secure" in session and "HttpOnly" in session and "SameSite=Lax" in session
+    assert xsrf  # renewed at sign-in (its Secure flag is the app's setting, made at start-up from the address)
+    assert reply.headers.get("Strict-Transport-Security", "").startswith("max-age=")
+
+
+@pytest.mark.gen_test
+async def test_a_password_change_ends_the_other_sessions(web, http_client, base_url, make):
+    user = make.user()
+    other = WebClient(http_client, base_url)
+    await other.sign_in(user)
+    await web.sign_in(user)
+    reply = await web.post("/account/password", {"current_password": PASSWORD, "new_password": "another good one",
+                                                 "new_password_again": "another good one"})
+    assert reply.code == 200
+    assert (await web.get("/my/petitions")).code == 200
+    assert (await other.get("/my/petitions")).code == 302
+
+
+# ---- headers ------------------------------------------------------------------------------------
+
+PAGES = ["/", "/organisations", "/answered", "/signin", "/signup", "/reset", "/responses", "/api/v1/docs",
+         "/v1/docs", "/api/osdi/v1/docs", "/no/such/page", "/petitions/none-such", "/account", "/my/petitions",
+         "/admin", "/workspace", "/moderation", "/my-data"]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("signed_in", [False, True])
+async def test_every_page_carries_the_hardening_headers(web, make, signed_in):
+    if signed_in:
+        sign_in_as(web, make.admin())
+    organisation = make.organisation()
+    petition = make.petition(organisation=organisation)
+    for path in PAGES + [f"/petitions/{petition.slug}", f"/organisations/{organisation.slug}",
+                         f"/petitions/{petition.slug}/sign"]:
+        reply = await web.get(path)
+        headers = reply.headers
+        csp = headers.get("Content-Security-Policy", "")
+        assert "frame-ancestors 'none'" in csp, path
+        assert "unsafe-inline" not in csp and "script-src 'self' 'nonce-" in csp, path
+        assert "object-src 'none'" in csp and "base-uri 'none'" in csp, path
+        assert headers.get("X-Frame-Options") == "DENY", path
+        assert headers.get("X-Content-Type-Options") == "nosniff", path
+        assert headers.get("Referrer-Policy"), path
+        assert "camera=()" in headers.get("Permissions-Policy", ""), path
+        assert "Strict-Transport-Security" not in headers, path  # the public address is http here
+        if reply.code == 200 and "text/html" in headers.get("Content-Type", ""):
+            assert not re.search(r"<script(?![^>]*\bnonce=)", reply.text), path
+            assert not re.search(r"\sstyle=\"", reply.text), path
+            assert not re.search(r"\son[a-z]+=", reply.text), path
+
+
+@pytest.mark.gen_test
+async def test_api_answers_carry_the_headers_too(web, make, relaxed_rate_limits):
+    _, token = new_key(make, ("read",))
+    for path in ("/api/v1/petitions", "/v1/petitions.json", "/api/osdi/v1/petitions", "/api/v1/nothing"):
+        reply = await call(web, "GET", path, token=token)
+        assert reply.headers.get("X-Frame-Options") == "DENY", path
+        assert "frame-ancestors 'none'" in reply.headers.get("Content-Security-Policy", ""), path
+        assert reply.headers.get("X-Content-Type-Options") == "nosniff", path
+
+
+@pytest.mark.gen_test
+async def test_nonces_differ_per_response(web):
+    first = (await web.get("/")).headers["Content-Security-Policy"]
+    second = (await web.get("/")).headers["Content-Security-Policy"]
+    assert re.search(r"'nonce-[^']+'", first).group(0) != re.search(r"'nonce-[^']+'", second).group(0)
+
+
+def test_frame_ancestors_can_be_overridden_by_a_widget_handler(database):
+    import tornado.httputil
+    import tornado.web
+
+    import portal
+    from handlers.base import BaseHandler
+
+    class Widget(BaseHandler):
+        def frame_ancestors(self):
+            return ["https://partner.example"]
+
+    app = portal.make_app(database)
+    request = tornado.httputil.HTTPServerRequest(
+        start_line=tornado.httputil.RequestStartLine("GET", "/widget", "HTTP/1.1"), connection=_Connection())
+    handler = Widget(app, request)
+    assert "frame-ancestors https://partner.example" in handler._headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in handler._headers
+
+
+class _Connection:
+    def set_close_callback(self, callback):
+        pass
+
+
+# ---- input edges ----------------------------------------------------------------------------------
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("target", ["/my/petitions\r\nSet-Cookie: x=1", "/a\nb", "/a\x0bb", "/a\rb", "/x\u2028y",
+                                    "/\x00"])
+async def test_next_with_line_breaks_goes_home_not_500(web, make, target):
+    user = make.user()
+    reply = await web.post("/signin", {"email": user.email, "password": PASSWORD, "next": target})
+    assert reply.code in (303, 400), reply.text[:300]
+    if reply.code == 303:
+        assert reply.location == "/"
+    form = await web.get("/signin?next=" + __import__("urllib.parse").parse.quote(target))
+    assert form.code in (200, 400)
+
+
+@pytest.mark.gen_test
+async def test_an_oversized_form_gets_a_413_page(web, make):
+    reply = await web.post("/signin", {"email": "a@example.org", "password": "x" * (1024 * 1024 + 10)})
+    assert reply.code == 413
+    assert "too large" in reply.text and "text/html" in reply.headers["Content-Type"]
+
+
+@pytest.mark.gen_test
+async def test_oversized_api_bodies_get_a_413_in_each_dialect(web, make, relaxed_rate_limits):
+    petition = make.petition()
+    _, token = new_key(make, ("create",))
+    big = b'{"name": "' + b"x" * (200 * 1024) + b'"}'
+    for path, headers in ((f"/api/v1/petitions/{petition.id}/signature", {}),
+                          ("/v1/signatures.json", {}),
+                          (f"/api/osdi/v1/petitions/{petition.id}/signatures", {"OSDI-API-Token": token})):
+        reply = await call(web, "POST", path, token=token, raw=big, headers=headers)
+        assert reply.code == 413, (path, reply.code, reply.text[:200])
+        assert reply.headers["Content-Type"].startswith(("application/json", "application/hal+json")), path
+        assert "too large" in reply.text.lower() or "larger than" in reply.text.lower(), path
