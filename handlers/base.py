@@ -122,8 +122,8 @@ class BaseHandler(tornado.web.RequestHandler):
         size = max(len(self.request.body or b""), int(declared) if declared.isdigit() else 0)
         if size > self.max_body_bytes:
             raise tornado.web.HTTPError(
-                413, reason=f"What you sent is too large: at most {self.max_body_bytes // 1024} KiB is accepted "
-                            f"here (this was {size // 1024} KiB). Send less and try again.")
+                413, reason=f"What you sent is too large: the request body is larger than {self.max_body_bytes} bytes "
+                            f"({self.max_body_bytes // 1024} KiB), the most accepted here. Send less and try again.")
 
     def decode_argument(self, value, name=None):
         # Tornado's own refusal quotes the first 40 bytes of the value, which then reach the log:

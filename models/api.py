@@ -94,6 +94,14 @@ class KeyOrganisationLeft(DomainError):
                          f"a current member of {organisation_name} to create a key.")
 
 
+class KeyOutOfReach(DomainError):
+    status = 403
+    code = "key_out_of_reach"
+
+    def __init__(self, why):
+        super().__init__(why)
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
@@ -174,13 +182,13 @@ def require_writing_key(key, scope):
     return key
 
 
-def issue_key(owner, name, scopes, organisation=None, is_test=False):
+def issue_key(owner, name, scopes, organisation=None, is_test=False, is_partner=False):
     """Create a key for `owner`. A key with the update scope is for an organisation its owner works
     for (site admins: any organisation). Returns (key, token); the token is shown once."""
     if organisation is not None and not owner.is_admin and not owner.is_member_of(organisation.id):
         raise InvalidInput({"organisation": f"You can only create keys for organisations you work for; "
                                             f"you are not a member of {organisation.name}."})
-    return create_key(owner, name, scopes, organisation=organisation, is_test=is_test)
+    return create_key(owner, name, scopes, organisation=organisation, is_test=is_test, is_partner=is_partner)
 
 
 def keys_of(user):
@@ -290,11 +298,22 @@ def origin_allowed(petition, origin):
 def check_submission(petition, key, origin, origin_required):
     """May `key` submit signatures to `petition` from `origin`? Raises the refusal's cause."""
     require_writing_key(key, "create")
+    check_key_reach(petition, key)
     if not petition.api_enabled:
         raise SubmissionsDisabled()
     if origin or origin_required:
         if not origin_allowed(petition, origin):
             raise OriginNotAllowed(origin)
+
+
+def check_key_reach(petition, key):
+    """A key signs only the petitions within its reach (models.apikey.reaches): its owner's, its
+    organisation's, or every one for a partner key. The same rule for every dialect."""
+    from models.apikey import reaches
+
+    why = reaches(key, petition)
+    if why:
+        raise KeyOutOfReach(why)
 
 
 # ---- per-petition API settings ----------------------------------------------------------------

@@ -7,6 +7,7 @@ import peewee as pw
 from models import clock
 from models.db import BaseModel
 from models.errors import InvalidInput
+from models.i18n import N_
 from models.organisation import Organisation
 from models.user import User
 from models.tokens import hash_token
@@ -40,7 +41,31 @@ class ApiKey(BaseModel):
                 and self.organisation_id is not None and self.organisation_id == organisation_id)
 
 
-def create_key(user, name, scopes, organisation=None, is_test=False):
+def reaches(key, petition):
+    """May this key sign `petition`? A partner key (marked by a site admin): every petition. An
+    organisation key: that organisation's petitions. Any other key: the petitions its owner leads.
+    Returns None when it may, else why not (the refusal's message)."""
+    if key.is_partner:
+        return None
+    if key.organisation_id is not None:
+        if petition.organisation_id == key.organisation_id:
+            return None
+        return N_("This key belongs to an organisation and signs only petitions addressed to that organisation. "
+                  "Fix: use a key of the addressed organisation, or ask the site's administrators for a partner key.")
+    if petition.lead_petitioner_id == key.user_id:
+        return None
+    return N_("This key signs only petitions its owner leads. Fix: use the lead petitioner's key, or ask the "
+              "site's administrators to make your key a partner key.")
+
+
+def set_partner(key, is_partner):
+    """A site admin marks (or unmarks) a key as a partner key, which signs every API-enabled petition."""
+    ApiKey.update(is_partner=bool(is_partner)).where(ApiKey.id == key.id).execute()
+    key.is_partner = bool(is_partner)
+    return key
+
+
+def create_key(user, name, scopes, organisation=None, is_test=False, is_partner=False):
     """Create a key; returns (key, token). The token is never stored and cannot be shown again."""
     scopes = sorted({s.strip() for s in scopes if s and s.strip()})
     errors = {}
@@ -56,7 +81,8 @@ def create_key(user, name, scopes, organisation=None, is_test=False):
     prefix = TOKEN_PREFIX + secrets.token_hex(4)
     token = f"{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.create(user=user, name=name, prefix=prefix, secret_hash=hash_token(token),
-                        scopes=",".join(scopes), organisation=organisation, is_test=is_test)
+                        scopes=",".join(scopes), organisation=organisation, is_test=is_test,
+                        is_partner=bool(is_partner))
     return key, token
 
 

@@ -174,7 +174,8 @@ def test_frame_ancestors_can_be_overridden_by_a_widget_handler(database):
 
     app = portal.make_app(database)
     request = tornado.httputil.HTTPServerRequest(
-        start_line=tornado.httputil.RequestStartLine("GET", "/widget", "HTTP/1.1"), connection=_Connection())
+        start_line=tornado.httputil.RequestStartLine("GET", "/widget", "HTTP/1.1"),
+        headers=tornado.httputil.HTTPHeaders({"Host": "localhost"}), connection=_Connection())
     handler = Widget(app, request)
     assert "frame-ancestors https://partner.example" in handler._headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in handler._headers
