@@ -58,10 +58,17 @@ def reaches(key, petition):
               "site's administrators to make your key a partner key.")
 
 
-def set_partner(key, is_partner):
-    """A site admin marks (or unmarks) a key as a partner key, which signs every API-enabled petition."""
-    ApiKey.update(is_partner=bool(is_partner)).where(ApiKey.id == key.id).execute()
-    key.is_partner = bool(is_partner)
+def set_partner(key, is_partner, actor=None):
+    """A site admin marks (or unmarks) a key as a partner key, which signs every API-enabled petition.
+    With an actor, the change is an audit event (like other changes to users and keys)."""
+    from models import audit
+
+    is_partner = bool(is_partner)
+    changed = (ApiKey.update(is_partner=is_partner)
+               .where((ApiKey.id == key.id) & (ApiKey.is_partner != is_partner)).execute())
+    if changed and actor is not None:
+        audit.record(None, actor, "api_key_partner", field=key.prefix, old=not is_partner, new=is_partner)
+    key.is_partner = is_partner
     return key
 
 
