@@ -9,6 +9,7 @@ from models.db import BaseModel
 from models.errors import InvalidInput
 from models.i18n import N_
 from models.organisation import Organisation
+from models.sanitize import check_single_line
 from models.user import User
 from models.tokens import hash_token
 
@@ -83,6 +84,7 @@ def create_key(user, name, scopes, organisation=None, is_test=False, is_partner=
     name = (name or "").strip() or "API key"
     if len(name) > 100:
         errors["name"] = "Use at most 100 characters."
+    check_single_line(errors, name=name)
     if errors:
         raise InvalidInput(errors)
     prefix = TOKEN_PREFIX + secrets.token_hex(4)

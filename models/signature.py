@@ -15,6 +15,7 @@ from models.apikey import ApiKey
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.petition import Petition
+from models.sanitize import check_single_line
 from models.user import normalise_email, valid_email
 from models.tokens import hash_token
 
@@ -116,6 +117,8 @@ def validate(full_name, email, city=None, comment=None, postal_code=None, state=
         "state": _clean(state, 64, "state", errors, label="the state"),
         "country": _clean(country, 64, "country", errors, label="the country"),
     }
+    check_single_line(errors, **{name: values[name] for name in ("full_name", "email", "city", "postal_code", "state",
+                                                                 "country")})
     if errors:
         raise InvalidInput(errors)
     return values

@@ -220,3 +220,54 @@ async def test_oversized_api_bodies_get_a_413_in_each_dialect(web, make, relaxed
         assert reply.code == 413, (path, reply.code, reply.text[:200])
         assert reply.headers["Content-Type"].startswith(("application/json", "application/hal+json")), path
         assert "too large" in reply.text.lower() or "larger than" in reply.text.lower(), path
+
+
+# ---- one-line fields ------------------------------------------------------------------------------
+
+BREAKS = ["Line one\r\nBcc: victim@example.org", "Tab\tinside", "Vertical\x0btab", "Next\u2028line", "Bell\x07"]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("value", BREAKS)
+async def test_line_breaks_in_one_line_fields_are_refused_with_a_message(web, make, value):
+    from models.organisation import Organisation
+    from models.petition import Petition
+
+    organisation = make.organisation()
+    admin = make.admin()
+    sign_in_as(web, admin)
+    long_title = "A petition title " + value
+    reply = await web.post("/my/petitions/new", {"title": long_title, "request": "Please do the right thing.",
+                                                  "organisation": organisation.slug, "language": "en"})
+    assert reply.code in (400, 422) and "one line" in reply.text, reply.text[:500]
+    assert Petition.select().count() == 0
+    reply = await web.post("/admin/organisations/new", {"name": "Council " + value, "kind": "council",
+                                                         "answer_period_days": "60", "signature_threshold": "100"})
+    assert reply.code in (400, 422) and "one line" in reply.text
+    assert Organisation.select().count() == 1
+    petition = make.petition(organisation=organisation)
+    signed = await web.post(f"/petitions/{petition.slug}/sign", {"full_name": "Jane " + value, "email": "j@example.org",
+                                                                  "city": "Town", "accept_terms": "y"})
+    assert signed.code in (400, 422) and "one line" in signed.text
+    web.cookies.pop("session", None)
+    signup = await web.post("/signup", {"email": "new@example.org", "name": "New " + value, "password": "long enough"})
+    assert signup.code == 400 and "one line" in signup.text
+
+
+@pytest.mark.gen_test
+async def test_a_reference_with_a_line_break_is_refused_in_the_api(web, make, relaxed_rate_limits):
+    organisation = make.organisation()
+    petition = make.petition(organisation=organisation, status="to_process")
+    _, token = new_key(make, ("update",), organisation=organisation)
+    reply = await call(web, "PUT", f"/api/v1/petitions/{petition.id}", {"reference_field": "REF-1\r\nX"}, token=token)
+    assert reply.code == 422 and "reference_field" in reply.json()["fields"]
+    assert "one line" in reply.json()["fields"]["reference_field"]
+
+
+@pytest.mark.gen_test
+async def test_signing_through_the_api_refuses_line_breaks_in_names(web, make, relaxed_rate_limits):
+    petition = make.petition(api_enabled=True)
+    _, token = new_key(make, ("create",))
+    reply = await call(web, "POST", f"/api/v1/petitions/{petition.id}/signature",
+                       {"name": "J. Doe\nBcc: x@example.org", "email": "j@example.org"}, token=token)
+    assert reply.code in (400, 422) and "one line" in reply.text
