@@ -56,6 +56,9 @@ async def test_the_confirmation_mail_carries_a_withdrawal_link_that_needs_a_post
     again = await web.post(_path(withdraw), {})
     assert again.code == 404 and _count(petition) == 0
     assert (await web.get(_path(withdraw))).code == 404
+    sign_in_as(web, petition.lead_petitioner)
+    history = await web.get(f"/my/petitions/{petition.id}")
+    assert "withdrew their signature" in history.text and "Jane" not in history.text
 
 
 @pytest.mark.gen_test

@@ -271,3 +271,9 @@ async def test_signing_through_the_api_refuses_line_breaks_in_names(web, make, r
     reply = await call(web, "POST", f"/api/v1/petitions/{petition.id}/signature",
                        {"name": "J. Doe\nBcc: x@example.org", "email": "j@example.org"}, token=token)
     assert reply.code in (400, 422) and "one line" in reply.text
+
+
+def test_withdrawal_links_and_session_tokens_stay_out_of_the_log():
+    from handlers.base import redact
+
+    assert redact("/signatures/withdraw/12-0123456789abcdef0123456789abcdef") == "/signatures/withdraw/[redacted]"
