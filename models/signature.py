@@ -166,7 +166,8 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
                 mail.enqueue(existing.email, "confirm_signature", petition=petition, signature=existing,
                              url=confirm_url(token), withdraw_url=withdraw_url(existing))
             else:
-                mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing)
+                mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing,
+                             withdraw_url=withdraw_url(existing))
     return SubmitResult(existing, False)
 
 
