@@ -20,7 +20,6 @@ from models import config
 from models.db import db
 from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
 from models.sanitize import is_single_line, without_addresses
-from models.user import User
 
 log = logging.getLogger("portal.web")
 SESSION_COOKIE = "session"

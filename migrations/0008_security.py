@@ -14,8 +14,7 @@ def up(database):
         secret_hash = pw.CharField(max_length=64, unique=True)
         generation = pw.IntegerField()
         created_at = pw.DateTimeField()
-        last_seen_at = pw.DateTimeField()
-        ended_at = pw.DateTimeField(null=True)
+        last_seen_at = pw.DateTimeField(index=True)
 
         class Meta:
             table_name = "user_session"

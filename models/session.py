@@ -1,9 +1,11 @@
 """Server-side sessions: the cookie holds a random token, the database a row per sign-in.
 
-Signing out ends the row, so every copy of the cookie stops working at once. A session ends when
-it is older than PORTAL_SESSION_DAYS (absolute) or unused for PORTAL_SESSION_IDLE_MINUTES (idle);
-"sign out everywhere" ends every row of the account, and so does a password change or reset
-(which raises User.session_generation, recorded in each row). Only the token's SHA-256 is stored.
+Signing out deletes the row, so every copy of the cookie stops working at once. A session ends
+when it is older than PORTAL_SESSION_DAYS (absolute) or unused for PORTAL_SESSION_IDLE_MINUTES
+(idle); "sign out everywhere" deletes every row of the account, and a password change or reset
+raises User.session_generation (recorded in each row), which ends the others. Only the token's
+SHA-256 is stored. Rows of ended sessions are deleted: when they are next presented, and at every
+sign-in for every session idle longer than the limit (an index on last_seen_at).
 
 Checking a session is one indexed query per request; `last_seen_at` is written at most once a
 minute, so the idle limit is honoured to within a minute.
@@ -26,8 +28,7 @@ class UserSession(BaseModel):
     secret_hash = pw.CharField(max_length=64, unique=True)
     generation = pw.IntegerField()  # User.session_generation when it started
     created_at = pw.DateTimeField()
-    last_seen_at = pw.DateTimeField()
-    ended_at = pw.DateTimeField(null=True)
+    last_seen_at = pw.DateTimeField(index=True)
 
     class Meta:
         table_name = "user_session"
@@ -41,13 +42,9 @@ def _limits(settings=None):
 def start(user):
     """A new session for `user`; returns the token for the cookie (shown to the browser only)."""
     now = clock.now()
-    absolute, idle = _limits()
-    # Forget this account's sessions that can no longer be used (keeps the table small).
-    (UserSession.delete()
-     .where((UserSession.user == user.id)
-            & (UserSession.ended_at.is_null(False) | (UserSession.created_at < now - absolute)
-               | (UserSession.last_seen_at < now - idle)))
-     .execute())
+    _, idle = _limits()
+    # Forget every session that has been idle too long (keeps the table small).
+    UserSession.delete().where(UserSession.last_seen_at < now - idle).execute()
     token = secrets.token_urlsafe(32)
     UserSession.create(user=user.id, secret_hash=hash_token(token), generation=user.session_generation,
                        created_at=now, last_seen_at=now)
@@ -60,7 +57,7 @@ def resolve(token):
     if not token or len(token) > 100:
         return None
     row = (UserSession.select(UserSession, User).join(User)
-           .where((UserSession.secret_hash == hash_token(token)) & UserSession.ended_at.is_null())
+           .where(UserSession.secret_hash == hash_token(token))
            .first())
     if row is None:
         return None
@@ -69,7 +66,7 @@ def resolve(token):
     user = row.user
     if (row.generation != user.session_generation or user.deleted_at is not None
             or row.created_at + absolute <= now or row.last_seen_at + idle <= now):
-        UserSession.update(ended_at=now).where(UserSession.id == row.id).execute()
+        UserSession.delete().where(UserSession.id == row.id).execute()
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         UserSession.update(last_seen_at=now).where(UserSession.id == row.id).execute()
@@ -79,14 +76,12 @@ def resolve(token):
 def end(token):
     """Sign out: this session stops working, wherever its cookie is."""
     if token and len(token) <= 100:
-        (UserSession.update(ended_at=clock.now())
-         .where((UserSession.secret_hash == hash_token(token)) & UserSession.ended_at.is_null()).execute())
+        UserSession.delete().where(UserSession.secret_hash == hash_token(token)).execute()
 
 
 def end_all(user):
     """Sign out everywhere: every session of the account ends (returns how many were open)."""
-    return (UserSession.update(ended_at=clock.now())
-            .where((UserSession.user == user.id) & UserSession.ended_at.is_null()).execute())
+    return UserSession.delete().where(UserSession.user == user.id).execute()
 
 
 def open_sessions(user):
@@ -94,7 +89,6 @@ def open_sessions(user):
     now = clock.now()
     absolute, idle = _limits()
     return list(UserSession.select()
-                .where((UserSession.user == user.id) & UserSession.ended_at.is_null()
-                       & (UserSession.created_at > now - absolute) & (UserSession.last_seen_at > now - idle)
-                       & (UserSession.generation == user.session_generation))
+                .where((UserSession.user == user.id) & (UserSession.created_at > now - absolute)
+                       & (UserSession.last_seen_at > now - idle) & (UserSession.generation == user.session_generation))
                 .order_by(UserSession.created_at.desc()))
