@@ -114,6 +114,12 @@ class BaseHandler(tornado.web.RequestHandler):
         self._check_method_takes_path()
         db.connect(reuse_if_open=True)
 
+    def check_xsrf_cookie(self):
+        # Tornado checks the XSRF token before prepare(): a body over the limit is a 413 first,
+        # whatever else is wrong with it.
+        self.check_body_size()
+        super().check_xsrf_cookie()
+
     def check_body_size(self):
         """413 with a message (in the channel's shape: pages render it, APIs answer JSON) for a body
         over this handler's limit."""

@@ -277,3 +277,34 @@ def test_withdrawal_links_and_session_tokens_stay_out_of_the_log():
     from handlers.base import redact
 
     assert redact("/signatures/withdraw/12-0123456789abcdef0123456789abcdef") == "/signatures/withdraw/[redacted]"
+
+
+def test_serve_answers_an_oversized_body_with_a_413_not_a_reset(database):
+    """The finding was against `serve` itself (its transport limit reset the connection)."""
+    import http.client
+    import socket
+
+    from tests.support import free_port
+    from tests.support_jobs import start_cli, wait_for
+
+    port = free_port()
+    server = start_cli(database, "serve", "--port", str(port), PORTAL_RUN_JOBS="false")
+
+    def listening():
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    try:
+        wait_for(listening, timeout=120, what="serve to listen")
+        for path, content_type, limit in (("/signin", "application/x-www-form-urlencoded", 1024 * 1024),
+                                          ("/api/v1/petitions/1/signature", "application/json", 64 * 1024)):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection.request("POST", path, body=b"x" * (limit * 2), headers={"Content-Type": content_type})
+            reply = connection.getresponse()
+            text = reply.read().decode()
+            assert reply.status == 413, (path, reply.status, text[:300])
+            assert "too large" in text, path
+            connection.close()
+    finally:
+        server.terminate()
+        server.communicate(timeout=60)
