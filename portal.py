@@ -20,7 +20,7 @@ import tornado.web
 
 from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1,
                       petitioner, privacy, public, responses, ui, workspace)
-from handlers.base import TRANSPORT_MAX_BYTES, NotFoundHandler, log_request
+from handlers.base import TRANSPORT_MAX_BYTES, NotFoundHandler, StaticHandler, log_request
 from models import config
 from models.db import bind, db, migrate
 
@@ -148,6 +148,7 @@ def make_app(settings=None, debug=False):
         login_url="/signin",
         template_path=str(HERE / "templates"),
         static_path=str(HERE / "static"),
+        static_handler_class=StaticHandler,
         ui_modules=ui,
         default_handler_class=NotFoundHandler,
         debug=debug,

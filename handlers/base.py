@@ -428,6 +428,14 @@ def safe_next(target):
     return not parsed.scheme and not parsed.netloc
 
 
+class StaticHandler(tornado.web.StaticFileHandler):
+    """Static files (the stylesheet) are never sniffed into something else, nor framed."""
+
+    def set_default_headers(self):
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+
+
 class NotFoundHandler(BaseHandler):
     def prepare(self):
         super().prepare()

@@ -241,3 +241,29 @@ def test_anonymised_signatures_are_not_in_data_requests_or_withdrawable(database
     for value in tokens:
         with pytest.raises(NotFound):
             signature_for_withdrawal(value)
+
+
+@pytest.mark.gen_test
+async def test_signatures_from_every_dialect_are_withdrawn_by_their_mails_link(web, make):
+    from tests.test_key_reach import sign_everywhere
+
+    petition = make.petition(api_enabled=True, allowed_domains="forms.example.org")
+    _, writer = new_key(make, ("read", "create"))
+    results = await sign_everywhere(web, petition, writer, 7)
+    assert all(code in (200, 201, 202) for _, code, _ in results), results
+    await web.post(f"/petitions/{petition.slug}/sign", {"full_name": "Web Signer", "email": "web7@example.org",
+                                                         "accept_terms": "y"})
+    deliver_mail()
+    mails = {m["To"]: m for m in mails_in(config.current().mail_dir)}
+    addresses = ["fm7@example.org", "pe7@example.org", "wtp7@example.org", "osdi7@example.org", "web7@example.org"]
+    for address in addresses:
+        assert (await web.post(_path(link_in(mails[address])), {})).code in (200, 303), address
+    assert _count(petition) == 5
+    secret = token(make, scopes=("read",))
+    for n, address in enumerate(addresses[:4], 1):
+        assert (await web.post(_path(link_in(mails[address], WITHDRAW)), {})).code == 200, address
+        v1 = (await call(web, "GET", f"/api/v1/petitions/{petition.slug}/signature-count")).json()["signature_count"]
+        wtp = (await web.get(f"/v1/petitions/{petition.id}.json")).json()["results"][0]["signatureCount"]
+        osdi = (await web.get(f"/api/osdi/v1/petitions/{petition.id}/signatures",
+                              headers=osdi_headers(secret))).json()["total_records"]
+        assert v1 == wtp == osdi == 5 - n == Signature.select().where(Signature.confirmed_at.is_null(False)).count()

@@ -155,6 +155,15 @@ async def test_api_answers_carry_the_headers_too(web, make, relaxed_rate_limits)
 
 
 @pytest.mark.gen_test
+async def test_static_files_are_not_sniffed(web):
+    page = await web.get("/")
+    stylesheet = re.search(r'href="(/static/style\.css[^"]*)"', page.text).group(1)
+    reply = await web.get(stylesheet)
+    assert reply.code == 200 and reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert reply.headers["Content-Type"].startswith("text/css")
+
+
+@pytest.mark.gen_test
 async def test_nonces_differ_per_response(web):
     first = (await web.get("/")).headers["Content-Security-Policy"]
     second = (await web.get("/")).headers["Content-Security-Policy"]
