@@ -153,6 +153,9 @@ def delete_account(user, password):
         end_all(user)
         ApiKey.update(revoked_at=now).where((ApiKey.user == user.id) & ApiKey.revoked_at.is_null()).execute()
         Membership.delete().where(Membership.user == user.id).execute()
+        # The history keeps what they did, no longer under their name.
+        (audit.AuditEvent.update(actor_label=FORMER_USER_NAME)
+         .where((audit.AuditEvent.actor_kind == "user") & (audit.AuditEvent.actor_id == user.id)).execute())
         (User.update(email=f"deleted-{user.id}@former-user.invalid", name=FORMER_USER_NAME, password_hash=None,
                      is_admin=False, is_moderator=False, deleted_at=now,
                      session_generation=User.session_generation + 1)

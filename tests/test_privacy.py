@@ -158,7 +158,11 @@ async def test_an_account_holder_downloads_their_data(web, make):
 async def test_deleting_an_account_keeps_its_petitions_as_a_former_users(web, http_client, base_url, make):
     organisation = make.organisation()
     user = make.user(email="leaving@example.org", name="Leo Leaving", organisation=organisation)
-    petition = make.petition(lead=user)
+    petition = make.petition(lead=user, status="concept")
+    from models.audit import Actor
+    from models.petitioning import edit_petition
+
+    edit_petition(petition, Actor.for_user(user), {"title": "A better title for my petition"})
     key, secret = new_key(make, ("read",), user=user)
     await web.sign_in(user)
     wrong = await web.post("/account/delete", {"password": "not my password"})
@@ -175,6 +179,9 @@ async def test_deleting_an_account_keeps_its_petitions_as_a_former_users(web, ht
     assert signin.code == 400
     public = await web.get(f"/petitions/{petition.slug}")
     assert "Leo Leaving" not in public.text
+    assert AuditEvent.select().where(AuditEvent.actor_label.contains("Leo")).count() == 0
+    assert AuditEvent.select().where((AuditEvent.petition_id == petition.id)
+                                     & (AuditEvent.actor_label == "Former user")).count() >= 1
     # the address is free again
     assert (await web.post("/signup", {"email": "leaving@example.org", "name": "Leo Again",
                                        "password": "a new password"})).code == 200
