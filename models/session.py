@@ -21,6 +21,7 @@ from models.tokens import hash_token
 from models.user import User
 
 TOUCH_EVERY = dt.timedelta(seconds=60)
+NO_IDLE_LIMIT = dt.timedelta(days=3650)  # PORTAL_SESSION_IDLE_MINUTES=0
 
 
 class UserSession(BaseModel):
@@ -36,7 +37,9 @@ class UserSession(BaseModel):
 
 def _limits(settings=None):
     settings = settings or config.current()
-    return dt.timedelta(days=settings.session_days), dt.timedelta(minutes=settings.session_idle_minutes)
+    minutes = settings.session_idle_minutes
+    idle = dt.timedelta(minutes=minutes) if minutes > 0 else NO_IDLE_LIMIT
+    return dt.timedelta(days=settings.session_days), idle
 
 
 def start(user):

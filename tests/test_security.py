@@ -46,6 +46,19 @@ async def test_idle_sessions_end_and_used_ones_go_on(web, make):
 
 
 @pytest.mark.gen_test
+async def test_an_idle_limit_of_zero_leaves_only_the_absolute_one(web, make):
+    config.configure(config.current().with_(session_idle_minutes=0, session_days=2))
+    user = make.user()
+    start = dt.datetime(2026, 12, 1, 9, 0)
+    clock.set_global(start)
+    await web.sign_in(user)
+    clock.set_global(start + dt.timedelta(days=1, hours=23))
+    assert (await web.get("/my/petitions")).code == 200
+    clock.set_global(start + dt.timedelta(days=2, minutes=1))
+    assert (await web.get("/my/petitions")).code == 302
+
+
+@pytest.mark.gen_test
 async def test_sessions_end_after_the_absolute_limit(web, make):
     config.configure(config.current().with_(session_days=1, session_idle_minutes=60 * 24 * 7))
     user = make.user()
