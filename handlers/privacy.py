@@ -53,7 +53,8 @@ class SignerDataHandler(NoReferrerHandler):
     """A signer asks what we hold under an address; the list goes to that address only."""
 
     def get(self):
-        self.render("privacy/signer_data.html", form=SignerDataForm(formdata=None), sent=False)
+        self.render("privacy/signer_data.html", form=SignerDataForm(formdata=None), sent=False,
+                    periods=privacy.periods())
 
     def post(self):
         form = SignerDataForm(self.form_data())
@@ -64,8 +65,9 @@ class SignerDataHandler(NoReferrerHandler):
         except InvalidInput as error:
             form.add_domain_errors(error)
             self.set_status(400)
-            return self.render("privacy/signer_data.html", form=form, sent=False)
-        self.render("privacy/signer_data.html", form=SignerDataForm(formdata=None), sent=True)
+            return self.render("privacy/signer_data.html", form=form, sent=False, periods=privacy.periods())
+        self.render("privacy/signer_data.html", form=SignerDataForm(formdata=None), sent=True,
+                    periods=privacy.periods())
 
 
 class AccountHandler(BaseHandler):

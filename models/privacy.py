@@ -105,7 +105,7 @@ def request_signer_data(email):
     items = [{"signature": s, "petition": s.petition, "withdraw_url": withdraw_url(s),
               "withdrawable": withdrawable(s, s.petition) is None} for s in signatures]
     return mail.enqueue(address, "signer_data", dedupe_key=f"signer-data:{_mac('data', address)[:40]}:{slot}",
-                        items=items, months=config.current().signature_retention_months)
+                        items=items, periods=periods())
 
 
 # ---- accounts -------------------------------------------------------------------------------------
@@ -163,6 +163,24 @@ def delete_account(user, password):
 
 
 # ---- retention -------------------------------------------------------------------------------------
+
+def periods(env=None):
+    """How long personal data is kept, from the settings the jobs use (for the privacy notice and
+    the pages that state them): months after closing for signers' data, days for unconfirmed
+    signatures and for delivered and failed mail, and the session limits."""
+    import os
+
+    from jobs import mail_retention, signature_hygiene
+    from jobs.scheduler import job_settings
+
+    env = os.environ if env is None else env
+    hygiene, mails = job_settings(signature_hygiene, env), job_settings(mail_retention, env)
+    settings = config.current()
+    return {"signature_retention_months": settings.signature_retention_months,
+            "unconfirmed_signature_days": hygiene["delete_after_days"],
+            "sent_mail_days": mails["keep_sent_days"], "failed_mail_days": mails["keep_failed_days"],
+            "session_days": settings.session_days, "session_idle_minutes": settings.session_idle_minutes}
+
 
 def months_before(moment, months):
     """The same day and time `months` calendar months earlier (the 31st becomes the month's last day)."""

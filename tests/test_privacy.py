@@ -274,3 +274,14 @@ async def test_signatures_from_every_dialect_are_withdrawn_by_their_mails_link(w
         osdi = (await web.get(f"/api/osdi/v1/petitions/{petition.id}/signatures",
                               headers=osdi_headers(secret))).json()["total_records"]
         assert v1 == wtp == osdi == 5 - n == Signature.select().where(Signature.confirmed_at.is_null(False)).count()
+
+
+@pytest.mark.gen_test
+async def test_the_periods_stated_are_the_jobs_settings(web, monkeypatch):
+    from models.privacy import periods
+
+    monkeypatch.setenv("PORTAL_JOB_SIGNATURE_HYGIENE_DELETE_AFTER_DAYS", "17")
+    config.configure(config.current().with_(signature_retention_months=9))
+    assert periods()["unconfirmed_signature_days"] == 17 and periods()["signature_retention_months"] == 9
+    page = await web.get("/my-data")
+    assert "9 months" in page.text and "17 days" in page.text
