@@ -330,3 +330,42 @@ def test_serve_answers_an_oversized_body_with_a_413_not_a_reset(database):
     finally:
         server.terminate()
         server.communicate(timeout=60)
+
+
+@pytest.mark.gen_test
+async def test_every_route_answers_with_the_hardening_headers(web, make, relaxed_rate_limits):
+    """Every address in the route table (GET, signed in as a site admin): pages, APIs, errors."""
+    import itertools
+
+    import tornado.routing
+
+    import portal
+    from handlers.base import BaseHandler
+
+    organisation = make.organisation()
+    petition = make.petition(organisation=organisation)
+    sign_in_as(web, make.admin())
+    candidates = [petition.slug, str(petition.id), organisation.slug, "12-" + "0" * 32, "publish", "invite",
+                  "role", "cancel", "hide", "submit", "x"]
+    checked, skipped = [], []
+    for route in portal.ROUTES:
+        bare = re.sub(r"/\?$", "", re.sub(r"\(\?:[^()]*\)\?", "", route[0]))  # optional suffixes left out
+        matcher = tornado.routing.PathMatches(bare)
+        path = None
+        if matcher._path is not None:
+            path = next((candidate for combo in itertools.product(candidates, repeat=matcher._group_count)
+                         if matcher.regex.match(candidate := matcher.reverse(*combo))), None)
+        if path is None:
+            skipped.append(route[0])
+            continue
+        reply = await web.get(path)
+        headers = reply.headers
+        if getattr(route[1], "frame_ancestors", None) is BaseHandler.frame_ancestors:
+            assert headers.get("X-Frame-Options") == "DENY", (path, reply.code)
+            assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", ""), path
+        else:  # a page meant for embedding names who may frame it
+            assert "frame-ancestors " in headers.get("Content-Security-Policy", ""), path
+        assert headers.get("X-Content-Type-Options") == "nosniff", path
+        assert headers.get("Referrer-Policy"), path
+        checked.append(path)
+    assert len(skipped) <= 5, skipped
