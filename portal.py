@@ -4,8 +4,8 @@
     python portal.py migrate | demo | mail send
     python portal.py user create --email E --name N --password P [--admin] [--organisation SLUG --role clerk]
     python portal.py organisation create --name N --kind K [--slug S]
-    python portal.py apikey create --user EMAIL --scopes read,create,update [--organisation SLUG] [--name N] [--test]
-    python portal.py apikey list [--user EMAIL] | apikey revoke PREFIX
+    python portal.py apikey create --user EMAIL --scopes read,create,update [--organisation SLUG] [--name N] [--test] [--partner]
+    python portal.py apikey list [--user EMAIL] | apikey revoke PREFIX | apikey partner PREFIX --on|--off
     python portal.py api-settings PETITION [--enable|--disable] [--domains "a.example b.example:8000"] [--hide|--show]
     python portal.py worker                      (the scheduled jobs only, no web server)
     python portal.py jobs list | jobs run NAME [--now ISO-8601-TIME]
@@ -23,9 +23,9 @@ from pathlib import Path
 import tornado.web
 
 from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1, ops,
-                      pages, petitioner, public, responses, ui, workspace)
+                      pages, petitioner, privacy, public, responses, ui, workspace)
 from handlers import open_data, webhooks, widgets
-from handlers.base import NotFoundHandler, log_request
+from handlers.base import TRANSPORT_MAX_BYTES, NotFoundHandler, StaticHandler, log_request
 from models import config
 from models.db import bind, db, migrate
 
@@ -93,6 +93,8 @@ ROUTES = [
     (r"/admin/users/(\d{1,9})", admin.UserFlagsHandler),
     (r"/admin/petitions", admin.PetitionsHandler),
     (r"/admin/petitions/(\d{1,12})/(hide|unhide)", admin.HideHandler),
+    (r"/admin/api-keys", admin.ApiKeysHandler),
+    (r"/admin/api-keys/(\d{1,12})/partner", admin.PartnerKeyHandler),
 
     # recipient workspace and public responses (issue 3)
     (r"/workspace", workspace.WorkspaceHandler),
@@ -137,6 +139,14 @@ ROUTES = [
     (r"/v1/validations(?:\.json)?/?", api_wtp.ValidationsHandler),
     (r"/v1/.*", api_wtp.UnknownHandler),
 
+    # signers' and account holders' rights, sessions (issue 13)
+    (r"/signatures/withdraw/(\d{1,12}-[0-9a-f]{32})", privacy.WithdrawHandler),
+    (r"/my-data", privacy.SignerDataHandler),
+    (r"/account", privacy.AccountHandler),
+    (r"/account/sign-out-everywhere", privacy.SignOutEverywhereHandler),
+    (r"/account/export\.json", privacy.AccountExportHandler),
+    (r"/account/delete", privacy.DeleteAccountHandler),
+
     # OSDI API (issue 6)
     (r"/api/osdi/v1/?", api_osdi.EntryPointHandler),
     (r"/api/osdi/v1/docs", api_osdi.DocsHandler),
@@ -162,10 +172,11 @@ def make_app(settings=None, debug=False):
         ROUTES,
         cookie_secret=settings.cookie_secret,
         xsrf_cookies=True,
-        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"},
+        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax", "secure": settings.https},
         login_url="/signin",
         template_path=str(HERE / "templates"),
         static_path=str(HERE / "static"),
+        static_handler_class=StaticHandler,
         ui_modules=ui,
         default_handler_class=NotFoundHandler,
         debug=debug,
@@ -225,7 +236,7 @@ def cmd_serve(args):
         from models import metrics
 
         app = make_app(settings)
-        server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=1024 * 1024)
+        server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=TRANSPORT_MAX_BYTES)
         server.add_sockets(sockets)
         if task_id in (None, 0):  # one metrics listener per machine address
             metrics.serve_separately()
@@ -402,9 +413,10 @@ def cmd_apikey_create(args):
         user = get_user_by_email(args.user)
         organisation = Organisation.by_slug_or_id(args.organisation) if args.organisation else None
         key, token = issue_key(user, args.name, args.scopes.split(","), organisation=organisation,
-                               is_test=args.test)
+                               is_test=args.test, is_partner=args.partner)
     print(f"created API key {key.prefix} for {user.email} (scopes {key.scopes}"
-          f"{', organisation ' + organisation.slug if organisation else ''}{', test key' if key.is_test else ''});"
+          f"{', organisation ' + organisation.slug if organisation else ''}{', test key' if key.is_test else ''}"
+          f"{', partner key' if key.is_partner else ''});"
           " the token is shown only now:")
     print(token)
 
@@ -425,7 +437,8 @@ def cmd_apikey_list(args):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
             used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
             print(f"{key.prefix}  {key.user.email}  {key.scopes}  "
-                  f"{key.organisation.slug if key.organisation_id else '-'}  {'test' if key.is_test else 'live'}  "
+                  f"{key.organisation.slug if key.organisation_id else '-'}  {'test' if key.is_test else 'live'}"
+                  f"{'  partner' if key.is_partner else ''}  "
                   f"last used {used}  {state}  {key.name}")
 
 
@@ -437,6 +450,16 @@ def cmd_apikey_revoke(args):
         key = key_by_prefix(args.prefix)
         revoke(key)
     print(f"revoked API key {key.prefix}")
+
+
+def cmd_apikey_partner(args):
+    from models.api import key_by_prefix
+    from models.apikey import set_partner
+    from models.audit import Actor
+
+    with db.connection_context():
+        key = set_partner(key_by_prefix(args.prefix), args.on, actor=Actor.system())
+    print(f"API key {key.prefix} is {'now a partner key: it signs every API-enabled petition' if key.is_partner else 'no longer a partner key: it signs only its own petitions'}")
 
 
 def cmd_api_settings(args):
@@ -556,7 +579,15 @@ def build_parser():
     create.add_argument("--organisation", help="slug or id (required with the update scope)")
     create.add_argument("--name", default="API key")
     create.add_argument("--test", action="store_true", help="a test key: reads only, counts read as 3")
+    create.add_argument("--partner", action="store_true",
+                        help="a partner key: its create scope signs every API-enabled petition, not only its owner's")
     create.set_defaults(func=cmd_apikey_create)
+    partner = apikey.add_parser("partner", help="make a key a partner key (--on) or not (--off)")
+    partner.add_argument("prefix")
+    partner_switch = partner.add_mutually_exclusive_group(required=True)
+    partner_switch.add_argument("--on", dest="on", action="store_true")
+    partner_switch.add_argument("--off", dest="on", action="store_false")
+    partner.set_defaults(func=cmd_apikey_partner)
     listing = apikey.add_parser("list", help="list keys (prefix, owner, scopes, organisation, last use)")
     listing.add_argument("--user", help="only this user's keys")
     listing.set_defaults(func=cmd_apikey_list)

@@ -25,6 +25,7 @@ class AccountHandler(PageHandler):
         self.notice("This link does not work", error.message, status=error.status)
 
     def set_default_headers(self):
+        super().set_default_headers()
         # Pages with secrets in their address must not leak them through the Referer header.
         self.set_header("Referrer-Policy", "no-referrer")
 

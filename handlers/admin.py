@@ -166,6 +166,32 @@ class UserFlagsHandler(AdminHandler):
         self.redirect("/admin/users", status=303)
 
 
+class ApiKeysHandler(AdminHandler):
+    """Every live key with a create scope; admins mark partner keys (which sign every API-enabled
+    petition, not only their owner's or organisation's)."""
+
+    def get(self):
+        from models.apikey import ApiKey
+
+        self.require_admin()
+        query = (ApiKey.select(ApiKey, User).join(User)
+                 .where(ApiKey.revoked_at.is_null() & (ApiKey.is_test == False))  # noqa: E712
+                 .order_by(ApiKey.is_partner.desc(), ApiKey.created_at.desc(), ApiKey.id.desc()))
+        self.render("admin/api_keys.html", page=paginate(query, _page_number(self), 50))
+
+
+class PartnerKeyHandler(AdminHandler):
+    def post(self, key_id):
+        from models.apikey import ApiKey, set_partner
+
+        admin = self.require_admin()
+        key = ApiKey.get_or_none(ApiKey.id == int(key_id))
+        if key is None:
+            raise tornado.web.HTTPError(404)
+        set_partner(key, self.get_body_argument("partner", "") == "1", actor=self.actor)
+        self.redirect("/admin/api-keys", status=303)
+
+
 class PetitionsHandler(AdminHandler):
     """Every petition, hidden ones first when asked: where admins find what to hide or show."""
 

@@ -58,6 +58,7 @@ class OsdiHandler(JsonHandler):
     _key = None
 
     def set_default_headers(self):
+        super().set_default_headers()
         self.set_header("Content-Type", "application/hal+json; charset=UTF-8")
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Cache-Control", "max-age=0, private, must-revalidate")

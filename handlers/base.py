@@ -5,9 +5,12 @@ connection or transaction with another request on the IOLoop thread (see ../shar
 """
 import http.client
 import inspect
+import os
 import re
 import json
 import logging
+import secrets
+import time
 from urllib.parse import urlparse
 
 import tornado.log
@@ -16,12 +19,17 @@ import tornado.web
 from models import config, metrics
 from models.db import db, is_postgres
 from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
-from models.sanitize import without_addresses
-from models.user import User
+from models.sanitize import is_single_line, without_addresses
 
 log = logging.getLogger("portal.web")
 SESSION_COOKIE = "session"
 MAX_JSON_BYTES = 64 * 1024
+MAX_FORM_BYTES = 1024 * 1024
+# `serve`'s HTTPServer max_body_size: above this Tornado can only reset the connection; between a
+# handler's own limit and this one the handler answers 413 with a message in its channel's shape.
+TRANSPORT_MAX_BYTES = 16 * 1024 * 1024
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+                      "payment=(), usb=()")
 
 
 class FormData:
@@ -54,7 +62,46 @@ NUL_MESSAGE = "The request contained a NUL character; remove it and try again."
 
 
 class BaseHandler(tornado.web.RequestHandler):
+    # The largest body a page accepts (the transport limit in `serve` is higher, so that a larger
+    # body gets this 413 with a message instead of a connection reset). JSON APIs: MAX_JSON_BYTES.
+    max_body_bytes = MAX_FORM_BYTES
+
+    # ---- browser hardening: on every answer, error pages included (send_error re-applies these) ----
+    def set_default_headers(self):
+        self.set_security_headers()
+
+    def frame_ancestors(self):
+        """Who may show this page in a frame (CSP frame-ancestors sources). Nobody by default;
+        a page meant for embedding (a widget) overrides this."""
+        return ["'none'"]
+
+    @property
+    def csp_nonce(self):
+        """This response's nonce for <script nonce=…> and <style nonce=…> (no inline code without it)."""
+        if not hasattr(self, "_csp_nonce"):
+            self._csp_nonce = secrets.token_urlsafe(16)
+        return self._csp_nonce
+
+    def content_security_policy(self):
+        nonce = f"'nonce-{self.csp_nonce}'"
+        return "; ".join([
+            "default-src 'self'", f"script-src 'self' {nonce}", f"style-src 'self' {nonce}",
+            "img-src 'self' data:", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+            "frame-ancestors " + " ".join(self.frame_ancestors()),
+        ])
+
+    def set_security_headers(self):
+        self.set_header("Content-Security-Policy", self.content_security_policy())
+        if self.frame_ancestors() == ["'none'"]:
+            self.set_header("X-Frame-Options", "DENY")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
+        self.set_header("Permissions-Policy", PERMISSIONS_POLICY)
+        if self.settings_.https:
+            self.set_header("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
     def prepare(self):
+        self.check_body_size()
         # PostgreSQL cannot store text with NUL characters (psycopg2 raises, a 500): refuse them
         # up front for every page and API. An address with one names nothing; an argument with one
         # is a 400 naming the argument.
@@ -68,6 +115,22 @@ class BaseHandler(tornado.web.RequestHandler):
         self._check_method_takes_path()
         # No connection yet: the first query opens one (peewee connects on demand), so reads
         # answered from the caches (models/cache.py) never touch the database.
+
+    def check_xsrf_cookie(self):
+        # Tornado checks the XSRF token before prepare(): a body over the limit is a 413 first,
+        # whatever else is wrong with it.
+        self.check_body_size()
+        super().check_xsrf_cookie()
+
+    def check_body_size(self):
+        """413 with a message (in the channel's shape: pages render it, APIs answer JSON) for a body
+        over this handler's limit."""
+        declared = self.request.headers.get("Content-Length", "")
+        size = max(len(self.request.body or b""), int(declared) if declared.isdigit() else 0)
+        if size > self.max_body_bytes:
+            raise tornado.web.HTTPError(
+                413, reason=f"What you sent is too large: the request body is larger than {self.max_body_bytes} bytes "
+                            f"({self.max_body_bytes // 1024} KiB), the most accepted here. Send less and try again.")
 
     def decode_argument(self, value, name=None):
         # Tornado's own refusal quotes the first 40 bytes of the value, which then reach the log:
@@ -107,27 +170,47 @@ class BaseHandler(tornado.web.RequestHandler):
     def settings_(self):
         return config.current()
 
-    # ---- sessions: a signed cookie holding "user id:session generation" ----
+    # ---- sessions: a signed cookie holding a random token; the session itself is a database row ----
     def get_current_user(self):
+        from models import session
+
         raw = self.get_signed_cookie(SESSION_COOKIE, max_age_days=self.settings_.session_days)
         if not raw:
             return None
         try:
-            user_id, generation = (int(part) for part in raw.decode().split(":"))
-        except ValueError:
+            token = raw.decode("ascii")
+        except UnicodeDecodeError:
             return None
-        user = User.get_or_none(User.id == user_id)
-        if user is None or user.session_generation != generation:
-            return None
-        return user
+        return session.resolve(token)
 
     def start_session(self, user):
-        self.set_signed_cookie(SESSION_COOKIE, f"{user.id}:{user.session_generation}",
-                               expires_days=self.settings_.session_days, httponly=True, samesite="Lax",
-                               secure=self.request.protocol == "https")
+        """Sign `user` in: a new server-side session, and a new XSRF token (the one from before
+        sign-in may have been planted by someone else)."""
+        from models import session
+
+        token = session.start(user)
+        self.set_signed_cookie(SESSION_COOKIE, token, expires_days=self.settings_.session_days, httponly=True,
+                               samesite="Lax", secure=self.settings_.https or self.request.protocol == "https")
+        self._current_user = user
+        self.renew_xsrf_token()
 
     def end_session(self):
+        """Sign out: the session ends on the server, so every copy of the cookie stops working."""
+        from models import session
+
+        raw = self.get_signed_cookie(SESSION_COOKIE, max_age_days=self.settings_.session_days)
+        if raw:
+            session.end(raw.decode("ascii", "replace"))
         self.clear_cookie(SESSION_COOKIE)
+        self.renew_xsrf_token()
+
+    def renew_xsrf_token(self):
+        """Replace the XSRF cookie with a fresh token (Tornado keeps the raw token in these two
+        attributes; forgetting them and reading xsrf_token sets a new cookie)."""
+        self._raw_xsrf_token = (None, os.urandom(16), time.time())
+        if hasattr(self, "_xsrf_token"):
+            del self._xsrf_token
+        self.xsrf_token  # noqa: B018 -- sets the new cookie
 
     # ---- access: every page checks through these, the rules themselves are in models/ ----
     @property
@@ -171,11 +254,10 @@ class BaseHandler(tornado.web.RequestHandler):
         return petition
 
     def redirect_to_next(self, default="/"):
-        """Redirect to ?next= only when it is a local path (never //host or an absolute URL)."""
+        """Redirect to ?next= only when it is a local path (never //host or an absolute URL, and
+        never with control characters or line breaks, which would split the Location header)."""
         target = self.get_argument("next", "") or default
-        parsed = urlparse(target)
-        if (not target.startswith("/") or target.startswith("//") or target.startswith("/\\")
-                or parsed.scheme or parsed.netloc):
+        if not safe_next(target):
             target = default
         self.redirect(target)
 
@@ -186,7 +268,7 @@ class BaseHandler(tornado.web.RequestHandler):
     def get_template_namespace(self):
         namespace = super().get_template_namespace()
         namespace.update(settings_=self.settings_, path=self.request.path, error_summary=[],
-                         status_label=self.status_label)
+                         status_label=self.status_label, csp_nonce=self.csp_nonce)
         return namespace
 
     def status_label(self, status):
@@ -275,13 +357,20 @@ class JsonHandler(BaseHandler):
     A dialect overrides error_body() to answer in its own error shape.
     """
 
+    max_body_bytes = MAX_JSON_BYTES
+
     def check_xsrf_cookie(self):
         pass
 
     def get_current_user(self):
         return None
 
+    def content_security_policy(self):
+        return "default-src 'none'; frame-ancestors " + " ".join(self.frame_ancestors())
+
     def set_default_headers(self):
+        self.set_security_headers()
+        self.set_header("Referrer-Policy", "no-referrer")
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Cache-Control", "no-store")
@@ -361,13 +450,34 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def safe_next(target):
+    """Is `target` a local path that is safe to redirect to after sign-in?"""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if not is_single_line(target) or len(target) > 2000:
+        return False
+    try:
+        parsed = urlparse(target)
+    except ValueError:
+        return False
+    return not parsed.scheme and not parsed.netloc
+
+
+class StaticHandler(tornado.web.StaticFileHandler):
+    """Static files (the stylesheet) are never sniffed into something else, nor framed."""
+
+    def set_default_headers(self):
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+
+
 class NotFoundHandler(BaseHandler):
     def prepare(self):
         super().prepare()
         raise tornado.web.HTTPError(404)
 
 
-_SECRET_PATH = re.compile(r"(/signatures/confirm/|/reset/|/invitations/|/confirm-email/)[^/?]+")
+_SECRET_PATH = re.compile(r"(/signatures/confirm/|/signatures/withdraw/|/reset/|/invitations/|/confirm-email/)[^/?]+")
 _SECRET_QUERY = re.compile(r"((?:api_key|token|key)=)[^&]+", re.I)
 _ADDRESS_QUERY = re.compile(r"([?&;][^=&;]*=)[^&;]*(?:@|%40)[^&;]*", re.I)
 

@@ -15,6 +15,7 @@ from models import cache
 # count or page shown is at most MAX_AGE + cache.pages' bound (1 s by default) old.
 MAX_AGE = 2
 XSRF_PLACEHOLDER = "\x00xsrf-form-field\x00"
+NONCE_PLACEHOLDER = "csp-nonce-placeholder"  # a page's CSP nonce is per response too (handlers/base.py)
 
 
 def etag_of(body: bytes) -> str:
@@ -43,19 +44,21 @@ class CachedPageMixin:
         locale = getattr(getattr(self, "locale", None), "code", "")
         html, etag = cache.pages.get((key, locale), lambda: self._render_shared(render))
         self.set_header("Vary", "Accept-Language, Cookie")
-        if XSRF_PLACEHOLDER in html:
-            # each visitor's own token (setting its cookie when it has none): only its browser keeps it
-            body = html.replace(XSRF_PLACEHOLDER, self.xsrf_form_html())
+        if XSRF_PLACEHOLDER in html or NONCE_PLACEHOLDER in html:
+            # each visitor's own token (setting its cookie when it has none): only its browser keeps it;
+            # and this response's CSP nonce, the one its header names
+            body = html.replace(XSRF_PLACEHOLDER, self.xsrf_form_html()).replace(NONCE_PLACEHOLDER, self.csp_nonce)
             return finish_cacheable(self, body, etag, public=False)
         return finish_cacheable(self, html, etag, public=True)
 
     def _render_shared(self, render):
-        own = self.xsrf_form_html
+        own, own_nonce = self.xsrf_form_html, self.csp_nonce
         self.xsrf_form_html = lambda: XSRF_PLACEHOLDER
+        self._csp_nonce = NONCE_PLACEHOLDER
         try:
             html = render()
         finally:
-            self.xsrf_form_html = own
+            self.xsrf_form_html, self._csp_nonce = own, own_nonce
         if isinstance(html, bytes):
             html = html.decode("utf-8")
         return html, etag_of(html.encode("utf-8"))

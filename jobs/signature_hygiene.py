@@ -9,7 +9,7 @@ import peewee as pw
 from models import clock, mail, milestones
 from models.db import db
 from models.petition import Petition
-from models.signature import Signature, _new_token, confirm_url, confirmable
+from models.signature import Signature, _new_token, confirm_url, confirmable, withdraw_url
 
 NAME = "signature_hygiene"
 DEFAULT_SCHEDULE = "cron 0 3 * * *"
@@ -41,7 +41,7 @@ def remind(settings, now):
                                  & Signature.confirmed_at.is_null()).execute())
                 if marked:
                     mail.enqueue(signature.email, "signature_reminder", petition=signature.petition,
-                                 signature=signature, url=confirm_url(token),
+                                 signature=signature, url=confirm_url(token), withdraw_url=withdraw_url(signature),
                                  delete_after_days=settings["delete_after_days"])
                     reminded += 1
 

@@ -13,6 +13,7 @@ from models import clock, config, mail
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from models.organisation import KINDS, ROLES, Organisation
+from models.sanitize import check_single_line
 from models.tokens import hash_token
 from models.user import (Membership, User, add_membership, check_password_strength, create_user, normalise_email,
                          valid_email)
@@ -241,9 +242,11 @@ def sign_up(email, name, password):
         return None
     if existing is not None:
         problem = check_password_strength(password)
-        if problem or not (name or "").strip():
-            raise InvalidInput({**({"password": problem} if problem else {}),
-                                **({"name": "Give a name of 1 to 255 characters."} if not (name or "").strip() else {})})
+        errors = check_single_line({"password": problem} if problem else {}, name=(name or "").strip())
+        if not (name or "").strip():
+            errors["name"] = "Give a name of 1 to 255 characters."
+        if errors:  # the same refusals as for a new account: the form reveals nothing
+            raise InvalidInput(errors)
         mail.enqueue(existing.email, "account_exists", user=existing, url=f"{config.current().base_url}/reset")
         return None
     with db.atomic():
@@ -351,6 +354,7 @@ def accept_invitation(token, name=None, password=None):
             name = (name or "").strip()
             if not name or len(name) > 255:
                 errors["name"] = "Give a name of 1 to 255 characters."
+            check_single_line(errors, name=name)
             problem = check_password_strength(password)
             if problem:
                 errors["password"] = problem
@@ -463,6 +467,7 @@ def validate_organisation(values):
         name = (values["name"] or "").strip()
         if not name or len(name) > 255:
             errors["name"] = "Give a name of 1 to 255 characters."
+        check_single_line(errors, name=name)
         clean["name"] = name
     if "kind" in values:
         if values["kind"] not in KINDS:

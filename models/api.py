@@ -96,6 +96,14 @@ class KeyOrganisationLeft(DomainError):
                          f"a current member of {organisation_name} to create a key.")
 
 
+class KeyOutOfReach(DomainError):
+    status = 403
+    code = "key_out_of_reach"
+
+    def __init__(self, why):
+        super().__init__(why)
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
@@ -188,13 +196,13 @@ def require_writing_key(key, scope):
     return key
 
 
-def issue_key(owner, name, scopes, organisation=None, is_test=False):
+def issue_key(owner, name, scopes, organisation=None, is_test=False, is_partner=False):
     """Create a key for `owner`. A key with the update scope is for an organisation its owner works
     for (site admins: any organisation). Returns (key, token); the token is shown once."""
     if organisation is not None and not owner.is_admin and not owner.is_member_of(organisation.id):
         raise InvalidInput({"organisation": f"You can only create keys for organisations you work for; "
                                             f"you are not a member of {organisation.name}."})
-    return create_key(owner, name, scopes, organisation=organisation, is_test=is_test)
+    return create_key(owner, name, scopes, organisation=organisation, is_test=is_test, is_partner=is_partner)
 
 
 def keys_of(user):
@@ -299,6 +307,17 @@ def origin_allowed(petition, origin):
         if entry == host or (":" not in entry and entry == bare):
             return True
     return False
+
+
+def check_key_reach(petition, key):
+    """A key signs only the petitions within its reach (models.apikey.reaches): its owner's, its
+    organisation's, or every one for a partner key. The same rule for every dialect
+    (models/channels.py checks it at the "key reach" step)."""
+    from models.apikey import reaches
+
+    why = reaches(key, petition)
+    if why:
+        raise KeyOutOfReach(why)
 
 
 # ---- per-petition API settings ----------------------------------------------------------------
@@ -448,8 +467,8 @@ TEST_KEY_COUNT = 3  # petitions.eu: a test key reads every count as 3 (see model
 
 
 # What the signing checks read of a petition (check_submission, check_signable, the duplicate's mail).
-SIGNING_COLUMNS = (Petition.id, Petition.slug, Petition.title, Petition.organisation, Petition.status,
-                   Petition.opens_at, Petition.closes_at, Petition.closed_at, Petition.hidden, Petition.api_enabled,
+SIGNING_COLUMNS = (Petition.id, Petition.slug, Petition.title, Petition.organisation, Petition.lead_petitioner,
+                   Petition.status, Petition.opens_at, Petition.closes_at, Petition.closed_at, Petition.hidden, Petition.api_enabled,
                    Petition.allowed_domains, Petition.language)
 
 

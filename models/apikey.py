@@ -7,7 +7,9 @@ import peewee as pw
 from models import clock
 from models.db import BaseModel
 from models.errors import InvalidInput
+from models.i18n import N_
 from models.organisation import Organisation
+from models.sanitize import check_single_line
 from models.user import User
 from models.tokens import hash_token
 
@@ -26,6 +28,7 @@ class ApiKey(BaseModel):
     created_at = pw.DateTimeField(default=clock.now)
     last_used_at = pw.DateTimeField(null=True)
     revoked_at = pw.DateTimeField(null=True)
+    is_partner = pw.BooleanField(default=False)  # set by a site admin: signs every API-enabled petition
 
     @property
     def scope_set(self):
@@ -39,7 +42,38 @@ class ApiKey(BaseModel):
                 and self.organisation_id is not None and self.organisation_id == organisation_id)
 
 
-def create_key(user, name, scopes, organisation=None, is_test=False):
+def reaches(key, petition):
+    """May this key sign `petition`? A partner key (marked by a site admin): every petition. An
+    organisation key: that organisation's petitions. Any other key: the petitions its owner leads.
+    Returns None when it may, else why not (the refusal's message)."""
+    if key.is_partner:
+        return None
+    if key.organisation_id is not None:
+        if petition.organisation_id == key.organisation_id:
+            return None
+        return N_("This key belongs to an organisation and signs only petitions addressed to that organisation. "
+                  "Fix: use a key of the addressed organisation, or ask the site's administrators for a partner key.")
+    if petition.lead_petitioner_id == key.user_id:
+        return None
+    return N_("This key signs only petitions its owner leads. Fix: use the lead petitioner's key, or ask the "
+              "site's administrators to make your key a partner key.")
+
+
+def set_partner(key, is_partner, actor=None):
+    """A site admin marks (or unmarks) a key as a partner key, which signs every API-enabled petition.
+    With an actor, the change is an audit event (like other changes to users and keys)."""
+    from models import audit
+
+    is_partner = bool(is_partner)
+    changed = (ApiKey.update(is_partner=is_partner)
+               .where((ApiKey.id == key.id) & (ApiKey.is_partner != is_partner)).execute())
+    if changed and actor is not None:
+        audit.record(None, actor, "api_key_partner", field=key.prefix, old=not is_partner, new=is_partner)
+    key.is_partner = is_partner
+    return key
+
+
+def create_key(user, name, scopes, organisation=None, is_test=False, is_partner=False):
     """Create a key; returns (key, token). The token is never stored and cannot be shown again."""
     scopes = sorted({s.strip() for s in scopes if s and s.strip()})
     errors = {}
@@ -50,12 +84,14 @@ def create_key(user, name, scopes, organisation=None, is_test=False):
     name = (name or "").strip() or "API key"
     if len(name) > 100:
         errors["name"] = "Use at most 100 characters."
+    check_single_line(errors, name=name)
     if errors:
         raise InvalidInput(errors)
     prefix = TOKEN_PREFIX + secrets.token_hex(4)
     token = f"{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.create(user=user, name=name, prefix=prefix, secret_hash=hash_token(token),
-                        scopes=",".join(scopes), organisation=organisation, is_test=is_test)
+                        scopes=",".join(scopes), organisation=organisation, is_test=is_test,
+                        is_partner=bool(is_partner))
     return key, token
 
 

@@ -26,7 +26,7 @@ REFUSAL_ORDER = ("unknown petition", "not open for signatures", "submissions dis
 
 # Callables (key, petition) -> None that raise a DomainError when `key` may not sign `petition`;
 # checked in order at the "key reach" step, after the scope.
-KEY_REACH_RULES = []
+KEY_REACH_RULES = [api.check_key_reach]
 
 TEST_KEY_COUNT = api.TEST_KEY_COUNT  # petitions.eu: "test-key 1234 gives a fixed count: 3"
 

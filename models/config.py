@@ -30,11 +30,18 @@ class Settings:
     session_days: int = 14
     webhooks_allow_http: bool = False  # http:// and private/loopback webhook endpoints (testing only)
     open_data_licence: str = "CC-BY-4.0"
+    session_idle_minutes: int = 120
+    signature_retention_months: int = 6
     extra: dict = field(default_factory=dict)
 
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def https(self) -> bool:
+        """Is the public address https? Then cookies are Secure and pages send HSTS."""
+        return self.base_url.lower().startswith("https://")
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -74,6 +81,8 @@ def from_environment(env=os.environ) -> Settings:
         session_days=int(env.get("PORTAL_SESSION_DAYS") or 14),
         webhooks_allow_http=_bool(env.get("PORTAL_WEBHOOKS_ALLOW_HTTP")),
         open_data_licence=(env.get("PORTAL_OPEN_DATA_LICENCE") or "CC-BY-4.0").strip(),
+        session_idle_minutes=int(env.get("PORTAL_SESSION_IDLE_MINUTES") or 120),
+        signature_retention_months=int(env.get("PORTAL_SIGNATURE_RETENTION_MONTHS") or 6),
     )
 
 

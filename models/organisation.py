@@ -8,6 +8,7 @@ from models import clock
 from models.db import BaseModel, db
 from models.errors import InvalidInput, NotFound
 from models.numbers import is_number
+from models.sanitize import check_single_line
 
 KINDS = ("ministry", "council", "parliament", "agency", "company", "other")
 ROLES = ("clerk", "manager")  # a manager is a clerk who may also invite members and manage keys
@@ -50,6 +51,7 @@ def create_organisation(name, kind="other", slug=None, contact_email=None, **ext
     errors = {}
     if not name or len(name) > 255:
         errors["name"] = "Give a name of 1 to 255 characters."
+    check_single_line(errors, name=name)
     if kind not in KINDS:
         errors["kind"] = f"Choose one of: {', '.join(KINDS)}."
     slug = slugify(slug or name)

@@ -14,6 +14,7 @@ from models.errors import DomainError, InvalidInput, NotAllowed, NotFound, Trans
 from models.i18n import N_
 from models.numbers import is_number
 from models.organisation import Organisation, slugify
+from models.sanitize import check_single_line
 from models.user import Membership, User
 
 STATUSES = ("concept", "staging", "live", "to_process", "in_process", "completed", "rejected", "withdrawn")
@@ -346,6 +347,7 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
             reference = (reference or "").strip() or None
             if reference is not None and len(reference) > 256:
                 errors["reference_field"] = f"Use at most 256 characters (this one has {len(reference)})."
+            check_single_line(errors, reference_field=reference)
             values["reference_field"] = reference
     status = changes.get("status")
     if "status" in changes and (status is None or not isinstance(status, str) or status not in STATUSES):

@@ -14,7 +14,7 @@ from models.db import db
 from models.errors import InvalidInput, NotAllowed, NotFound
 from models.organisation import Organisation
 from models.petition import Petition, parse_date, roles_of, transition, unique_slug
-from models.sanitize import from_markdown, plain_text
+from models.sanitize import check_single_line, from_markdown, plain_text, rich_text
 
 LANGUAGES = (("en", "English"), ("nl", "Nederlands"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"),
              ("it", "Italiano"), ("pl", "Polski"), ("sv", "Svenska"), ("da", "Dansk"), ("no", "Norsk"),
@@ -69,6 +69,7 @@ def validate(values: dict) -> dict:
         elif len(source) > high:
             errors[name] = f"Use at most {high} characters (this has {len(source)})."
         clean[name] = text
+    check_single_line(errors, title=clean.get("title"))
     if "organisation" in values:
         key = str(values["organisation"] or "").strip()
         organisation = None

@@ -45,3 +45,20 @@ def from_markdown(text: str) -> str:
     if _MD is None:
         _MD = _markdown()
     return rich_text(_MD.render(text or ""))
+# Line breaks and control characters in a one-line field (a title, a name, a reference) run into
+# mail headers and bodies and break layouts: refused with a message. Includes the Unicode line and
+# paragraph separators and NEL, which some mail clients and browsers also break lines on.
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+SINGLE_LINE_MESSAGE = "Write this on one line: remove line breaks, tabs and other control characters."
+
+
+def is_single_line(value) -> bool:
+    return not isinstance(value, str) or not _NOT_ONE_LINE.search(value)
+
+
+def check_single_line(errors: dict, **fields):
+    """Add SINGLE_LINE_MESSAGE to `errors` for each of `fields` (name=value) that is not one line."""
+    for name, value in fields.items():
+        if not is_single_line(value) and name not in errors:
+            errors[name] = SINGLE_LINE_MESSAGE
+    return errors

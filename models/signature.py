@@ -16,6 +16,7 @@ from models.db import BaseModel, db, insert_rows
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.i18n import N_
 from models.petition import Petition
+from models.sanitize import check_single_line
 from models.user import normalise_email, valid_email
 from models.tokens import hash_token
 
@@ -47,6 +48,7 @@ class Signature(BaseModel):
     origin = pw.CharField(max_length=255, null=True)
     reminder_sent_at = pw.DateTimeField(null=True)
     resend_count = pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])  # confirmation mails sent again on request
+    anonymised_at = pw.DateTimeField(null=True)  # the retention job replaced name, email and place
 
     class Meta:
         indexes = (
@@ -74,6 +76,13 @@ def _new_token():
 
 def confirm_url(token):
     return f"{config.current().base_url}/signatures/confirm/{token}"
+
+
+def withdraw_url(signature):
+    """The link in every confirmation mail that withdraws the signature (models/privacy.py)."""
+    from models import privacy
+
+    return privacy.withdraw_url(signature)
 
 
 @dataclass
@@ -114,6 +123,8 @@ def validate(full_name, email, city=None, comment=None, postal_code=None, state=
         "state": _clean(state, 64, "state", errors, label="the state"),
         "country": _clean(country, 64, "country", errors, label="the country"),
     }
+    check_single_line(errors, **{name: values[name] for name in ("full_name", "email", "city", "postal_code", "state",
+                                                                 "country")})
     if errors:
         raise InvalidInput(errors)
     return values
@@ -163,7 +174,8 @@ def _confirmation_context(params):
     signature = Signature.get_or_none(Signature.id == params["signature"])
     if signature is None or signature.token_hash != hash_token(params["token"]):
         raise mail.MailObsolete("the signature is gone or has a newer link")
-    return {"petition": signature.petition, "signature": signature, "url": confirm_url(params["token"])}
+    return {"petition": signature.petition, "signature": signature, "url": confirm_url(params["token"]),
+            "withdraw_url": withdraw_url(signature)}
 
 
 def _insert(pending):
@@ -214,10 +226,10 @@ def store(pending) -> SubmitResult:
                 # Give a fresh link; the old one stops working.
                 (Signature.update(token_hash=values["token_hash"], token_created_at=now)
                  .where(Signature.id == existing.id).execute())
-                mail.enqueue(existing.email, "confirm_signature", petition=petition, signature=existing,
-                             url=confirm_url(pending.token))
+                mail.enqueue_params(existing.email, "confirm_signature", _confirmation_params(existing.id, pending.token))
             else:
-                mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing)
+                mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing,
+                             withdraw_url=withdraw_url(existing))
     return SubmitResult(existing, False)
 
 

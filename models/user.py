@@ -9,6 +9,7 @@ from models import clock
 from models.db import BaseModel, db
 from models.errors import InvalidInput, NotFound
 from models.organisation import ROLES, Organisation
+from models.sanitize import check_single_line
 
 # Argon2id: memory-hard. Tests may lower the cost through set_password_cost().
 _hasher = PasswordHasher()
@@ -38,6 +39,7 @@ class User(BaseModel):
     # Raising this signs the user out everywhere (it is part of the session cookie).
     session_generation = pw.IntegerField(default=0)
     created_at = pw.DateTimeField(default=clock.now)
+    deleted_at = pw.DateTimeField(null=True)  # the account was deleted; kept as "former user"
 
     @property
     def can_moderate(self):
@@ -92,6 +94,7 @@ def create_user(email, name, password=None, is_admin=False, is_moderator=False, 
     name = (name or "").strip()
     if not name or len(name) > 255:
         errors["name"] = "Give a name of 1 to 255 characters."
+    check_single_line(errors, name=name)
     if password is not None and (problem := check_password_strength(password)):
         errors["password"] = problem
     if errors:

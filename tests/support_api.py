@@ -9,17 +9,26 @@ from models.api import issue_key
 
 def sign_in_as(web, user):
     """Put a valid signed session cookie for `user` into the client (what /signin would set)."""
-    value = tornado.web.create_signed_value(config.current().cookie_secret, "session",
-                                            f"{user.id}:{user.session_generation}")
+    from models import session
+
+    value = tornado.web.create_signed_value(config.current().cookie_secret, "session", session.start(user))
     web.cookies["session"] = value.decode()
     return user
 
 
-def new_key(make, scopes=("read",), organisation=None, is_test=False, user=None, name="test key"):
-    """(key, token) for a new user's key; a key for an organisation belongs to one of its clerks."""
+def new_key(make, scopes=("read",), organisation=None, is_test=False, user=None, name="test key", partner=None):
+    """(key, token) for a new user's key; a key for an organisation belongs to one of its clerks.
+
+    A key with the create scope is a partner key unless `partner=False` (a key reaches only its
+    owner's or its organisation's petitions otherwise; tests of other rules sign any petition)."""
+    from models.apikey import set_partner
+
     if user is None:
         user = make.clerk(organisation) if organisation is not None else make.user()
-    return issue_key(user, name, list(scopes), organisation=organisation, is_test=is_test)
+    key, token = issue_key(user, name, list(scopes), organisation=organisation, is_test=is_test)
+    if partner if partner is not None else "create" in scopes:
+        set_partner(key, True)
+    return key, token
 
 
 async def call(web, method, path, body=None, token=None, headers=None, raw=None, query_key=False):

@@ -8,16 +8,17 @@ from models.petition import Petition, transition
 from models.response import Response, ResponsePetition
 
 
-def token(make, scopes=("read",), organisation=None, is_test=False, user=None):
+def token(make, scopes=("read",), organisation=None, is_test=False, user=None, partner=None):
     """A key's secret token (the key itself is found again by authenticate()). A key of an
     organisation belongs to one of its clerks: it speaks for the organisation only while its
-    owner works there."""
+    owner works there. A key with the create scope is a partner key unless `partner=False`."""
     user = user or make.user()
     if organisation is not None and not user.is_member_of(organisation.id):
         from models.user import add_membership
 
         add_membership(user, organisation, "clerk")
-    _key, secret = create_key(user, "test key", list(scopes), organisation=organisation, is_test=is_test)
+    _key, secret = create_key(user, "test key", list(scopes), organisation=organisation, is_test=is_test,
+                              is_partner=partner if partner is not None else "create" in scopes)
     return secret
 
 

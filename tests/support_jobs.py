@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def sign_in_cookie(web, settings, user):
     """Sign in by setting the session cookie the way the sign-in page would (that page is another
-    branch's): a signed "user id:session generation"."""
-    value = tornado.web.create_signed_value(settings.cookie_secret, "session", f"{user.id}:{user.session_generation}")
+    branch's): a new server-side session's token, signed."""
+    from models import session
+
+    value = tornado.web.create_signed_value(settings.cookie_secret, "session", session.start(user))
     web.cookies["session"] = value.decode()
 
 
