@@ -147,7 +147,7 @@ class ChartHandler(BaseHandler):
         petition = visible_petition(self, slug)
         rows = chart.signatures_per_day(petition)
         self.set_header("Content-Type", "image/svg+xml; charset=UTF-8")
-        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
         self.set_header("X-Content-Type-Options", "nosniff")
         self.finish(chart.svg(rows, self.locale.translate("Confirmed signatures per day")))
 

@@ -309,7 +309,7 @@ def origin_allowed(petition, origin):
     return False
 
 
-def check_key_reach(petition, key):
+def check_key_reach(key, petition):
     """A key signs only the petitions within its reach (models.apikey.reaches): its owner's, its
     organisation's, or every one for a partner key. The same rule for every dialect
     (models/channels.py checks it at the "key reach" step)."""

@@ -296,3 +296,12 @@ def days(n):
 
 
 __all__ = ["Factory", "WebClient", "SmtpServer", "LiveServer", "mails_in", "link_in", "deliver_mail", "db", "days"]
+
+
+_PER_RESPONSE = re.compile(r'name="_xsrf" value="[^"]*"|nonce="[^"]*"')
+
+
+def without_per_response_values(text):
+    """A page's text without what differs on every answer by design (the masked XSRF token, the CSP
+    nonce): for tests that two answers reveal the same."""
+    return _PER_RESPONSE.sub("", text)

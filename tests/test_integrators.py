@@ -461,7 +461,8 @@ async def test_seed_003_and_000_examples_against_the_demo_data(web):
     council = Organisation.get(Organisation.slug == "riverton-city-council")
     ministry = Organisation.get(Organisation.slug == "ministry-of-environment")
     clerk = User.get(User.email == "clerk.council@demo.example")
-    _key, k = issue_key(clerk, "seed replay", ["read", "create", "update"], organisation=council)
+    _key, k = issue_key(clerk, "seed replay", ["read", "create", "update"], organisation=council,
+                        is_partner=True)  # signs the other organisation's hidden petition below
     live = Petition.get((Petition.organisation == council) & (Petition.status == "live") & (Petition.hidden == False))  # noqa: E712
     o1, o2 = council.id, ministry.id
     urls = [

@@ -9,7 +9,7 @@ import pytest
 from models import config, webhooks
 from models.audit import AuditEvent, Actor
 from models.db import db
-from models.mail import OutboxMessage
+from models.mail import OutboxMessage, content
 from models.petition import Petition
 from models.signature import confirm, submit
 
@@ -19,7 +19,7 @@ def tokens_of(petition, n, start=0):
     tokens = []
     for i in range(start, start + n):
         submit(petition, full_name=f"Concurrent Signer{i}", email=f"concurrent{i}@example.net")
-        body = OutboxMessage.select().order_by(OutboxMessage.id.desc()).first().body
+        _subject, body = content(OutboxMessage.select().order_by(OutboxMessage.id.desc()).first())
         tokens.append(re.search(r"/signatures/confirm/([A-Za-z0-9_\-]+)", body).group(1))
     return tokens
 

@@ -9,7 +9,7 @@ import pytest
 
 from models.api import issue_key, update_api_settings
 from models.audit import Actor
-from models.mail import OutboxMessage
+from models.mail import OutboxMessage, content
 from models.petition import Petition
 from models.signature import Signature, confirm
 from tests.support import free_port
@@ -64,7 +64,8 @@ def widget_petition(make, allowed):
 def wait_for_mail_token():
     message = OutboxMessage.select().where(OutboxMessage.kind == "confirm_signature").order_by(
         OutboxMessage.id.desc()).first()
-    return re.search(r"/signatures/confirm/([A-Za-z0-9_\-]+)", message.body).group(1)
+    _subject, body = content(message)  # rendered at delivery from its parameters (models/mail.py)
+    return re.search(r"/signatures/confirm/([A-Za-z0-9_\-]+)", body).group(1)
 
 
 @pytest.mark.browser
