@@ -18,10 +18,10 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1,
-                      petitioner, public, responses, ui, workspace)
+from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, languages, moderation,
+                      openapi_v1, petitioner, public, responses, ui, workspace)
 from handlers.base import NotFoundHandler, log_request
-from models import config
+from models import config, i18n
 from models.db import bind, db, migrate
 
 HERE = Path(__file__).resolve().parent
@@ -34,6 +34,8 @@ ROUTES = [
     (r"/petitions/" + ID + r"/sign", public.SignHandler),
     (r"/petitions/" + ID + r"/signed", public.SignedHandler),
     (r"/signatures/confirm/([A-Za-z0-9_\-]{1,128})", public.ConfirmHandler),
+    (r"/language", languages.LanguageHandler),
+    (r"/language/([A-Za-z_-]{2,16})", languages.LanguageHandler),
     (r"/organisations", public.OrganisationsHandler),
     (r"/organisations/" + ID, public.OrganisationHandler),
     (r"/answered", public.AnsweredHandler),
@@ -130,6 +132,7 @@ ROUTES = [
 
 def make_app(settings=None, debug=False):
     settings = settings or config.current()
+    i18n.load()  # compiles stale catalogues
     return tornado.web.Application(
         ROUTES,
         cookie_secret=settings.cookie_secret,

@@ -476,7 +476,7 @@ def parse_language(value):
         return None
     if value not in LANGUAGES:
         raise InvalidParameter({"language": f"Unknown language; use one of: {', '.join(LANGUAGES)}."})
-    return value
+    return {"no": "nb"}.get(value, value)  # petitions are stored with BCP 47 codes (migration 0007)
 
 
 def parse_statuses(value):

@@ -10,6 +10,7 @@ from models.errors import InvalidInput
 from models.organisation import Organisation
 from models.user import User
 from models.tokens import hash_token
+from models.i18n import N_
 
 SCOPES = ("read", "create", "update")
 TOKEN_PREFIX = "pp_"
@@ -44,12 +45,12 @@ def create_key(user, name, scopes, organisation=None, is_test=False):
     scopes = sorted({s.strip() for s in scopes if s and s.strip()})
     errors = {}
     if not scopes or any(s not in SCOPES for s in scopes):
-        errors["scopes"] = f"Choose one or more of: {', '.join(SCOPES)}."
+        errors["scopes"] = N_("Choose one or more of: %(choices)s.", choices=", ".join(SCOPES))
     if "update" in scopes and organisation is None:
-        errors["organisation"] = "A key with the update scope belongs to exactly one organisation."
+        errors["organisation"] = N_("A key with the update scope belongs to exactly one organisation.")
     name = (name or "").strip() or "API key"
     if len(name) > 100:
-        errors["name"] = "Use at most 100 characters."
+        errors["name"] = N_("Use at most 100 characters.")
     if errors:
         raise InvalidInput(errors)
     prefix = TOKEN_PREFIX + secrets.token_hex(4)

@@ -28,6 +28,10 @@ class Settings:
     petition_max_days: int = 365
     petition_default_days: int = 90
     session_days: int = 14
+    languages: tuple = ()  # PORTAL_LANGUAGES: the interface languages offered (empty: all)
+    default_language: str = "en"  # PORTAL_DEFAULT_LANGUAGE
+    timezone: str = "UTC"  # PORTAL_TIMEZONE: the zone times are shown in
+    pseudo_locale: bool = False  # tests: the x-pseudo language (every message in markers) may be chosen
     extra: dict = field(default_factory=dict)
 
     @property
@@ -70,6 +74,9 @@ def from_environment(env=os.environ) -> Settings:
         petition_max_days=int(env.get("PORTAL_PETITION_MAX_DAYS") or 365),
         petition_default_days=int(env.get("PORTAL_PETITION_DEFAULT_DAYS") or 90),
         session_days=int(env.get("PORTAL_SESSION_DAYS") or 14),
+        languages=tuple((env.get("PORTAL_LANGUAGES") or "").replace(",", " ").split()),
+        default_language=(env.get("PORTAL_DEFAULT_LANGUAGE") or "en").strip(),
+        timezone=(env.get("PORTAL_TIMEZONE") or "UTC").strip(),
     )
 
 

@@ -44,9 +44,14 @@ class TransitionRefused(DomainError):
 
     def __init__(self, current, requested, allowed, reason=None):
         self.current, self.requested, self.allowed = current, requested, list(allowed)
-        moves = ", ".join(self.allowed) if self.allowed else "none"
-        text = reason or f"A petition that is {current} cannot move to {requested}."
-        super().__init__(f"{text} Allowed moves from {current}: {moves}.",
+        from models.i18n import N_
+
+        moves = ", ".join(self.allowed) if self.allowed else N_("none")
+        text = reason or N_("A petition that is %(current)s cannot move to %(requested)s.", current=current,
+                            requested=requested)
+        # the page words it in the reader's language (models.i18n.word); as text it is English
+        super().__init__(N_("%(reason)s Allowed moves from %(current)s: %(moves)s.", reason=text, current=current,
+                            moves=moves),
                          current=current, requested=requested, allowed=self.allowed)
 
 
@@ -80,6 +85,6 @@ def from_database(error):
         return Conflict("This conflicts with something saved at the same moment (a name, address or link that "
                         "must be unique is taken). Reload the page and try again.")
     if isinstance(error, (pw.DataError, OverflowError)):
-        return InvalidInput({}, message="A value is too long, too large or not of the right kind; correct it "
-                                        "and try again.")
+        return InvalidInput({}, message=N_("A value is too long, too large or not of the right kind; correct it "
+                                        "and try again."))
     return None

@@ -32,6 +32,7 @@ class OutboxMessage(BaseModel):
     subject = pw.CharField(max_length=255)
     body = pw.TextField()
     kind = pw.CharField(max_length=48, index=True)  # template name: confirm_signature, status_changed...
+    language = pw.CharField(max_length=16, default="en")  # the recipient's: subject and body are in it
     # Optional key that makes enqueueing idempotent (e.g. "response-notice:12:3456").
     dedupe_key = pw.CharField(max_length=191, null=True, unique=True)
     status = pw.CharField(max_length=12, default="pending", index=True)  # pending sending sent failed
@@ -43,9 +44,15 @@ class OutboxMessage(BaseModel):
     sent_at = pw.DateTimeField(null=True)
 
 
-def render(template, **context):
-    """Render templates/mail/<template>.txt; its first line is 'Subject: ...'."""
+def render(template, language=None, **context):
+    """Render templates/mail/<template>.txt in `language` (the recipient's); its first line is
+    'Subject: ...' (the word Subject is not translated, what follows is)."""
+    from models import i18n
+
+    locale = i18n.get_locale(i18n.normalise(language) or i18n.default_language())
     context.setdefault("base_url", config.current().base_url)
+    context.update(i18n.labels())
+    context.update(i18n.template_helpers(locale), _=locale.translate, locale=locale)
     text = TEMPLATES.load(f"{template}.txt").generate(**context).decode("utf-8")
     first, _, body = text.lstrip().partition("\n")
     if not first.startswith("Subject:"):
@@ -53,19 +60,32 @@ def render(template, **context):
     return first[len("Subject:"):].strip(), body.strip() + "\n"
 
 
-def enqueue(to_address, template, dedupe_key=None, **context):
-    """Queue one mail. Call inside the transaction of the change it announces."""
-    subject, body = render(template, **context)
+def enqueue(to_address, template, dedupe_key=None, language=None, **context):
+    """Queue one mail in the recipient's `language` (a signature's, an account's, an organisation's:
+    see language_of). Call inside the transaction of the change it announces."""
+    from models import i18n
+
+    language = i18n.normalise(language) or i18n.default_language()
+    subject, body = render(template, language=language, **context)
     now = clock.now()
     # Mail queued by a job running "as if it were" a later time (`jobs run --now`) is due now.
     due = min(now, clock.wall_now())
     if dedupe_key is not None:
         query = (OutboxMessage.insert(to_address=to_address, subject=subject[:255], body=body, kind=template,
-                                      dedupe_key=dedupe_key, next_attempt_at=due, created_at=now)
+                                      language=language, dedupe_key=dedupe_key, next_attempt_at=due,
+                                      created_at=now)
                  .on_conflict_ignore())
         return query.execute()
     return OutboxMessage.create(to_address=to_address, subject=subject[:255], body=body, kind=template,
-                                next_attempt_at=due, created_at=now)
+                                language=language, next_attempt_at=due, created_at=now)
+
+
+def language_of(recipient):
+    """The language mail to this recipient is written in: a signature's (the page signed on), an
+    account's preference, an organisation's setting; the default language otherwise."""
+    from models import i18n
+
+    return i18n.normalise(getattr(recipient, "language", None)) or i18n.default_language()
 
 
 class PermanentFailure(Exception):
@@ -82,6 +102,7 @@ def build_message(message: OutboxMessage, settings) -> EmailMessage:
     domain = settings.base_url.split("//")[-1].split("/")[0].split(":")[0] or "portal.localhost"
     mail["Message-ID"] = f"<outbox-{message.id}@{domain}>"
     mail["Auto-Submitted"] = "auto-generated"
+    mail["Content-Language"] = message.language or "en"
     mail.set_content(message.body)
     return mail
 

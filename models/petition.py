@@ -11,6 +11,7 @@ import peewee as pw
 from models import audit, clock, mail
 from models.db import BaseModel, db, is_postgres
 from models.errors import DomainError, InvalidInput, NotAllowed, NotFound, TransitionRefused
+from models.i18n import N_
 from models.numbers import is_number
 from models.organisation import Organisation, slugify
 from models.user import Membership, User
@@ -20,9 +21,9 @@ TERMINAL = frozenset({"completed", "rejected", "withdrawn"})
 RECIPIENT_STATUSES = frozenset({"live", "to_process", "in_process"})  # when recipient fields may change
 RECIPIENT_FIELDS = ("status", "date_projected", "reference_field", "answer_due_date")
 STATUS_LABELS = {
-    "concept": "Draft", "staging": "Awaiting moderation", "live": "Open for signatures",
-    "to_process": "Closed, awaiting handover", "in_process": "Handed over, being answered",
-    "completed": "Answered", "rejected": "Rejected", "withdrawn": "Withdrawn",
+    "concept": N_("Draft"), "staging": N_("Awaiting moderation"), "live": N_("Open for signatures"),
+    "to_process": N_("Closed, awaiting handover"), "in_process": N_("Handed over, being answered"),
+    "completed": N_("Answered"), "rejected": N_("Rejected"), "withdrawn": N_("Withdrawn"),
 }
 
 
@@ -36,18 +37,18 @@ class Move:
 
 # The transition table (../shared/DESIGN.md). Clerks may also moderate petitions addressed to them.
 TRANSITIONS = {
-    ("concept", "staging"): Move(frozenset({"petitioner"}), "submit for moderation"),
-    ("staging", "live"): Move(frozenset({"moderator", "clerk"}), "publish"),
-    ("staging", "concept"): Move(frozenset({"moderator", "clerk"}), "send back", note_required=True),
-    ("staging", "rejected"): Move(frozenset({"moderator", "clerk"}), "reject", note_required=True),
-    ("live", "to_process"): Move(frozenset({"job", "petitioner"}), "close"),
-    ("concept", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), "withdraw"),
-    ("staging", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), "withdraw"),
-    ("live", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), "withdraw"),
-    ("to_process", "in_process"): Move(frozenset({"clerk"}), "record handover"),
-    ("to_process", "rejected"): Move(frozenset({"clerk"}), "reject", note_required=True),
-    ("in_process", "rejected"): Move(frozenset({"clerk"}), "reject", note_required=True),
-    ("in_process", "completed"): Move(frozenset({"clerk"}), "publish a response", needs_response=True),
+    ("concept", "staging"): Move(frozenset({"petitioner"}), N_("submit for moderation")),
+    ("staging", "live"): Move(frozenset({"moderator", "clerk"}), N_("publish")),
+    ("staging", "concept"): Move(frozenset({"moderator", "clerk"}), N_("send back"), note_required=True),
+    ("staging", "rejected"): Move(frozenset({"moderator", "clerk"}), N_("reject"), note_required=True),
+    ("live", "to_process"): Move(frozenset({"job", "petitioner"}), N_("close")),
+    ("concept", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), N_("withdraw")),
+    ("staging", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), N_("withdraw")),
+    ("live", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), N_("withdraw")),
+    ("to_process", "in_process"): Move(frozenset({"clerk"}), N_("record handover")),
+    ("to_process", "rejected"): Move(frozenset({"clerk"}), N_("reject"), note_required=True),
+    ("in_process", "rejected"): Move(frozenset({"clerk"}), N_("reject"), note_required=True),
+    ("in_process", "completed"): Move(frozenset({"clerk"}), N_("publish a response"), needs_response=True),
 }
 
 
@@ -193,24 +194,33 @@ def _locked(petition_id):
 
 
 def _recipients_of_organisation(petition):
-    addresses = {m.user.email for m in Membership.select(Membership, User).join(User)
-                 .where(Membership.organisation == petition.organisation_id)}
+    return [address for address, _language in recipients_with_languages(petition)]
+
+
+def recipients_with_languages(petition):
+    """(address, language) of everyone mail to the organisation goes to: its members in their own
+    language (the organisation's when they chose none), its contact address in the organisation's."""
+    organisation_language = petition.organisation.language
+    found = {m.user.email: m.user.language or organisation_language
+             for m in Membership.select(Membership, User).join(User)
+             .where(Membership.organisation == petition.organisation_id)}
     if petition.organisation.contact_email:
-        addresses.add(petition.organisation.contact_email)
-    return sorted(addresses)
+        found.setdefault(petition.organisation.contact_email, organisation_language)
+    return sorted(found.items())
 
 
 def _notify(petition, to_status, note):
     """The mails a status change causes (queued in the same transaction)."""
     lead = petition.lead_petitioner
     mail.enqueue(lead.email, "status_changed", petition=petition, user=lead, note=note,
-                 label=STATUS_LABELS[to_status])
+                 label=STATUS_LABELS[to_status], language=mail.language_of(lead))
     if to_status == "staging":
         for moderator in User.select().where(User.is_moderator | User.is_admin):
-            mail.enqueue(moderator.email, "petition_submitted", petition=petition, user=moderator)
+            mail.enqueue(moderator.email, "petition_submitted", petition=petition, user=moderator,
+                         language=mail.language_of(moderator))
     if to_status == "to_process":
-        for address in _recipients_of_organisation(petition):
-            mail.enqueue(address, "petition_closed", petition=petition)
+        for address, language in recipients_with_languages(petition):
+            mail.enqueue(address, "petition_closed", petition=petition, language=language)
 
 
 def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=None, response=None):
@@ -219,7 +229,8 @@ def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=Non
     Writes the audit event and queues the mails in the same transaction. Returns the petition.
     """
     if to_status not in STATUSES:
-        raise InvalidInput({"status": f"Unknown status {str(to_status)[:40]!r}; use one of: {', '.join(STATUSES)}."})
+        raise InvalidInput({"status": N_("Unknown status %(status)s; use one of: %(statuses)s.",
+                                         status=repr(str(to_status)[:40]), statuses=", ".join(STATUSES))})
     note = (note or "").strip() or None
     with db.atomic():
         petition = _locked(petition.id)
@@ -230,13 +241,14 @@ def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=Non
         if to_status not in allowed:
             reason = None
             if move and not (roles_of(actor, petition) & move.who):
-                reason = f"Moving a petition from {current} to {to_status} ({move.label}) is not yours to do."
+                reason = N_("Moving a petition from %(current)s to %(requested)s (%(move)s) is not yours to do.",
+                            current=current, requested=to_status, move=move.label)
             raise TransitionRefused(current, to_status, allowed, reason=reason)
         if move and move.note_required and not note:
-            raise InvalidInput({"note": f"Say why ({move.label}): a note is required."})
+            raise InvalidInput({"note": N_("Say why (%(move)s): a note is required.", move=move.label)})
         if move and move.needs_response and response is None:
             raise TransitionRefused(current, to_status, [m for m in allowed if m != "completed"],
-                                    reason="A petition is completed by publishing a response to it.")
+                                    reason=N_("A petition is completed by publishing a response to it."))
         now = clock.now()
         values = {"status": to_status, "updated_at": now}
         if to_status == "staging":
@@ -250,7 +262,7 @@ def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=Non
                 closes_at = opens + dt.timedelta(days=config.current().petition_default_days)
             if closes_at is not None:
                 if closes_at <= opens:
-                    raise InvalidInput({"closes_at": "The closing date must be in the future."})
+                    raise InvalidInput({"closes_at": N_("The closing date must be in the future.")})
                 values["closes_at"] = closes_at
         if to_status == "to_process":
             values["closed_at"] = now
@@ -261,7 +273,7 @@ def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=Non
         changed = (Petition.update(**values)
                    .where((Petition.id == petition.id) & (Petition.status == current)).execute())
         if not changed:  # someone else moved it between our read and write
-            raise TransitionRefused(current, to_status, [], reason="The petition was changed meanwhile; reload it.")
+            raise TransitionRefused(current, to_status, [], reason=N_("The petition was changed meanwhile; reload it."))
         audit.record(petition.id, actor, "reopen" if reopening else "status", field="status",
                      old=current, new=to_status, note=note)
         if "date_projected" in values:
@@ -319,7 +331,7 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
     if "reference_field" in changes:
         reference = changes["reference_field"]
         if reference is not None and not isinstance(reference, str):
-            errors["reference_field"] = "Give the reference as text."
+            errors["reference_field"] = N_("Give the reference as text.")
         else:
             reference = (reference or "").strip() or None
             if reference is not None and len(reference) > 256:
@@ -342,8 +354,9 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
         field_values = {k: v for k, v in values.items() if getattr(petition, k) != v}
         if field_values and petition.status not in RECIPIENT_STATUSES:
             raise TransitionRefused(petition.status, petition.status, [],
-                                    reason=f"The handover date, reference and answer-due date can be set while a "
-                                           f"petition is live, to_process or in_process; this one is {petition.status}.")
+                                    reason=N_("The handover date, reference and answer-due date can be set while a "
+                                              "petition is live, to_process or in_process; this one is %(status)s.",
+                                              status=petition.status))
         projected = field_values.get("date_projected", petition.date_projected)
         if (field_values.get("date_projected") and "answer_due_date" not in values
                 and petition.answer_due_date is None):
@@ -364,7 +377,7 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
             changed["status"] = status
         if field_values:
             lead = petition.lead_petitioner
-            mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead,
+            mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead, language=mail.language_of(lead),
                          changed={k: v for k, v in changed.items() if k != "status"})
     return changed
 

@@ -15,9 +15,11 @@ from models.errors import InvalidInput, NotAllowed, NotFound
 from models.organisation import Organisation
 from models.petition import Petition, parse_date, roles_of, transition, unique_slug
 from models.sanitize import plain_text, rich_text
+from models.i18n import N_
 
 LANGUAGES = (("en", "English"), ("nl", "Nederlands"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"),
-             ("it", "Italiano"), ("pl", "Polski"), ("sv", "Svenska"), ("da", "Dansk"), ("no", "Norsk"),
+             ("it", "Italiano"), ("pl", "Polski"), ("sv", "Svenska"), ("da", "Dansk"), ("nb", "Norsk bokmål"),
+             ("nn", "Norsk nynorsk"),
              ("fi", "Suomi"), ("pt", "Português"))
 LIMITS = {"title": (10, 255), "request": (10, 2000), "statement": (0, 5000), "description": (0, 20000)}
 PETITION_FIELDS = ("title", "request", "statement", "description", "organisation", "language", "closes_on")
@@ -39,8 +41,8 @@ def check_closing_date(day, field="closes_on"):
     if day <= today:
         raise InvalidInput({field: "Choose a closing date after today."})
     if day > today + dt.timedelta(days=maximum):
-        raise InvalidInput({field: f"A petition can be open for at most {maximum} days: choose a date on or before "
-                                   f"{(today + dt.timedelta(days=maximum)).isoformat()}."})
+        raise InvalidInput({field: N_("A petition can be open for at most %(days)s days: choose a date on or before "
+                                      "%(date)s.", days=maximum, date=(today + dt.timedelta(days=maximum)).isoformat())})
     return closing_time(day)
 
 
@@ -52,7 +54,7 @@ def validate(values: dict) -> dict:
             continue
         raw = values[name]
         if raw is not None and not isinstance(raw, str):
-            errors[name] = "Give text."
+            errors[name] = N_("Give text.")
             continue
         text = (raw or "").strip()
         if name == "description":
@@ -61,9 +63,9 @@ def validate(values: dict) -> dict:
         else:
             length = len(text)
         if length < low:
-            errors[name] = f"Write at least {low} characters." if low else "Required."
+            errors[name] = N_("Write at least %(count)s characters.", count=low) if low else N_("Required.")
         elif len(text) > high:
-            errors[name] = f"Use at most {high} characters (this has {len(text)})."
+            errors[name] = N_("Use at most %(count)s characters (this has %(length)s).", count=high, length=len(text))
         clean[name] = text
     if "organisation" in values:
         key = str(values["organisation"] or "").strip()
@@ -76,11 +78,11 @@ def validate(values: dict) -> dict:
             except NotFound:
                 pass
         if organisation is None:
-            errors["organisation"] = "Choose the organisation your petition is addressed to."
+            errors["organisation"] = N_("Choose the organisation your petition is addressed to.")
         clean["organisation"] = organisation
     if "language" in values:
         if values["language"] not in dict(LANGUAGES):
-            errors["language"] = f"Choose one of: {', '.join(code for code, _ in LANGUAGES)}."
+            errors["language"] = N_("Choose one of: %(choices)s.", choices=", ".join(code for code, _ in LANGUAGES))
         clean["language"] = values["language"]
     if "closes_on" in values:
         try:
@@ -109,18 +111,19 @@ def create_petition(user, values: dict) -> Petition:
             return petition
         except pw.IntegrityError:
             continue
-    raise InvalidInput({"title": "Could not save the petition just now; please try again."})
+    raise InvalidInput({"title": N_("Could not save the petition just now; please try again.")})
 
 
 def edit_petition(petition, actor: audit.Actor, values: dict) -> Petition:
     """Change a draft. Only its lead petitioner, only while it is a concept."""
     if "petitioner" not in roles_of(actor, petition):
-        raise NotFound(f"There is no petition {petition.id}.")
+        raise NotFound(N_("There is no petition %(id)s.", id=petition.id))
     clean = validate({k: v for k, v in values.items() if k in PETITION_FIELDS})
     with db.atomic():
         current = Petition.select().where(Petition.id == petition.id).first()
         if current.status != "concept":
-            raise NotAllowed(f"A petition can be edited while it is a draft; this one is {current.status_label.lower()}.")
+            raise NotAllowed(N_("A petition can be edited while it is a draft; this one's status is: %(status)s.",
+                                status=current.status_label))
         changed = {}
         for name, value in clean.items():
             old = getattr(current, name)
@@ -194,8 +197,8 @@ def reopen(petition, actor, note=None):
     previous = previous_status(petition) if petition.status in TERMINAL else None
     if previous is None:
         raise TransitionRefused(petition.status, "an earlier status", allowed_moves(petition, actor),
-                                reason=f"Only a completed, rejected or withdrawn petition can be reopened; "
-                                       f"this one is {petition.status}.")
+                                reason=N_("Only a completed, rejected or withdrawn petition can be reopened; "
+                                          "this one is %(status)s.", status=petition.status))
     return transition(petition, previous, actor, note=note)
 
 
@@ -203,7 +206,7 @@ def reopen(petition, actor, note=None):
 
 def _require_admin(actor):
     if not (actor.user is not None and actor.user.is_admin) and actor.kind != "system":
-        raise NotAllowed("Only site admins may hide or show petitions.")
+        raise NotAllowed(N_("Only site admins may hide or show petitions."))
 
 
 def hide(petition, actor, reason):
@@ -211,9 +214,9 @@ def hide(petition, actor, reason):
     _require_admin(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput({"reason": "Say why the petition is hidden."})
+        raise InvalidInput({"reason": N_("Say why the petition is hidden.")})
     if len(reason) > 2000:
-        raise InvalidInput({"reason": "Use at most 2000 characters."})
+        raise InvalidInput({"reason": N_("Use at most 2000 characters.")})
     with db.atomic():
         Petition.update(hidden=True, hidden_reason=reason, updated_at=clock.now()).where(
             Petition.id == petition.id).execute()

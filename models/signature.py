@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from models import clock, config, mail
+from models import clock, config, i18n, mail
+from models.i18n import N_
 from models.apikey import ApiKey
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
-from models.petition import Petition
+from models.petition import STATUS_LABELS, Petition
 from models.user import normalise_email, valid_email
 from models.tokens import hash_token
 
@@ -45,6 +46,7 @@ class Signature(BaseModel):
     api_key = pw.ForeignKeyField(ApiKey, null=True, backref="signatures", on_delete="SET NULL")
     origin = pw.CharField(max_length=255, null=True)
     reminder_sent_at = pw.DateTimeField(null=True)
+    language = pw.CharField(max_length=16, default="en")  # of the page signed on: the signer's mails
 
     class Meta:
         indexes = (
@@ -76,17 +78,29 @@ class SubmitResult:
     created: bool  # False: this email had signed the petition already
 
 
+LABELS = {  # (as a sentence starts, within a sentence)
+    "full_name": (N_("Your full name"), N_("your full name")),
+    "email": (N_("Your email address"), N_("your email address")),
+    "city": (N_("The city"), N_("the city")),
+    "comment": (N_("The comment"), N_("the comment")),
+    "postal_code": (N_("The postal code"), N_("the postal code")),
+    "state": (N_("The state"), N_("the state")),
+    "country": (N_("The country"), N_("the country")),
+}
+
+
 def _clean(value, limit, field, errors, required=False, label=None):
+    start, within = LABELS.get(field, (field.capitalize(), field))
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors[field] = f"Give {label or field} as text."
+        errors[field] = N_("Give %(field)s as text.", field=within)
         return None
     value = value.strip()
     if required and not value:
-        errors[field] = f"{(label or field).capitalize()} is required."
+        errors[field] = N_("%(field)s is required.", field=start)
     elif len(value) > limit:
-        errors[field] = f"Use at most {limit} characters for {label or field}."
+        errors[field] = N_("Use at most %(limit)s characters for %(field)s.", limit=limit, field=within)
     return value or None
 
 
@@ -95,11 +109,11 @@ def validate(full_name, email, city=None, comment=None, postal_code=None, state=
     errors = {}
     full_name = _clean(full_name, 255, "full_name", errors, required=True, label="your full name")
     if full_name and "full_name" not in errors and not NAME_RE.match(full_name):
-        errors["full_name"] = "Give at least an initial and a surname, like 'J. Smith' or 'Jane Smith'."
+        errors["full_name"] = N_("Give at least an initial and a surname, like 'J. Smith' or 'Jane Smith'.")
     email_raw = _clean(email, 255, "email", errors, required=True, label="your email address")
     email = normalise_email(email_raw or "")
     if email and "email" not in errors and not valid_email(email):
-        errors["email"] = "Give a valid email address, like name@example.org."
+        errors["email"] = N_("Give a valid email address, like name@example.org.")
     values = {
         "full_name": full_name, "email": email,
         "city": _clean(city, 255, "city", errors, label="the city"),
@@ -116,14 +130,14 @@ def validate(full_name, email, city=None, comment=None, postal_code=None, state=
 def check_signable(petition):
     if not petition.is_signable:
         if petition.status == "live":
-            raise NotSignable("This petition has passed its closing date and no longer takes signatures.")
-        raise NotSignable(f"This petition is not open for signatures: it is {petition.status_label.lower()} "
-                          f"({petition.status}).")
+            raise NotSignable(N_("This petition has passed its closing date and no longer takes signatures."))
+        raise NotSignable(N_("This petition is not open for signatures; its status is: %(status)s.",
+                             status=STATUS_LABELS.get(petition.status, petition.status)))
 
 
 def submit(petition, *, full_name, email, city=None, show_name=False, comment=None, wants_notice=False,
            postal_code=None, state=None, country=None, source="web", api_key=None, origin=None,
-           notify_duplicate=True) -> SubmitResult:
+           notify_duplicate=True, language=None) -> SubmitResult:
     """Store a signature and queue its confirmation mail; every signing channel calls this.
 
     A second signature with the same email is not stored: if notify_duplicate, the signer is mailed
@@ -132,6 +146,9 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
     values = validate(full_name, email, city=city, comment=comment, postal_code=postal_code,
                       state=state, country=country)
     check_signable(petition)
+    # the signer's mails are in the language of the page signed on (API: the call's, else the petition's)
+    language = i18n.normalise(language)
+    signature_language = language or i18n.normalise(petition.language) or i18n.default_language()
     token, token_hash = _new_token()
     now = clock.now()
     try:
@@ -139,9 +156,9 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
             signature = Signature.create(
                 petition=petition, show_name=bool(show_name), wants_notice=bool(wants_notice), created_at=now,
                 token_hash=token_hash, token_created_at=now, source=source, api_key=api_key,
-                origin=(origin or None) and origin[:255], **values)
+                origin=(origin or None) and origin[:255], language=signature_language, **values)
             mail.enqueue(signature.email, "confirm_signature", petition=petition, signature=signature,
-                         url=confirm_url(token))
+                         url=confirm_url(token), language=signature.language)
         return SubmitResult(signature, True)
     except pw.IntegrityError:
         pass
@@ -153,9 +170,10 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
                 (Signature.update(token_hash=token_hash, token_created_at=now)
                  .where(Signature.id == existing.id).execute())
                 mail.enqueue(existing.email, "confirm_signature", petition=petition, signature=existing,
-                             url=confirm_url(token))
+                             url=confirm_url(token), language=language or existing.language)
             else:
-                mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing)
+                mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing,
+                             language=language or existing.language)
     return SubmitResult(existing, False)
 
 
@@ -173,11 +191,11 @@ class LinkExpired(DomainError):
 def find_by_token(token):
     """The signature behind a confirmation link, or NotFound / LinkExpired."""
     if not token or len(token) > 128:
-        raise NotFound("This confirmation link is not valid. Check that you copied the whole link.")
+        raise NotFound(N_("This confirmation link is not valid. Check that you copied the whole link."))
     signature = Signature.get_or_none(Signature.token_hash == hash_token(token))
     if signature is None:
-        raise NotFound("This confirmation link is not valid, or it was replaced by a newer one. "
-                       "Use the link in the most recent mail.")
+        raise NotFound(N_("This confirmation link is not valid, or it was replaced by a newer one. "
+                       "Use the link in the most recent mail."))
     return signature
 
 

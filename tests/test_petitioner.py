@@ -50,7 +50,7 @@ async def test_start_a_petition_then_edit_and_submit_it(web, make):
     assert Petition.get_by_id(petition.id).title == "Even more trees on Main Street"
     page = await web.get(f"/my/petitions/{petition.id}")
     assert page.code == 200
-    assert "started the petition" in page.text and "edited title" in page.text and "concept → <strong>staging" in page.text
+    assert "started the petition" in page.text and "edited title" in page.text and "Draft → <strong>Awaiting moderation" in page.text
 
 
 @pytest.mark.gen_test
@@ -135,7 +135,7 @@ async def test_my_petitions_shows_status_dates_reference_due_date_response_and_h
     assert "REF-2026/17" in detail.text and 'id="history"' in detail.text
     assert "reference" in detail.text and clerk.name in detail.text
     done = await web.get(f"/my/petitions/{answered.id}")
-    assert "We will open on Sundays" in done.text and "in_process → <strong>completed" in done.text
+    assert "We will open on Sundays" in done.text and "Handed over, being answered → <strong>Answered" in done.text
 
 
 @pytest.mark.gen_test
