@@ -4,7 +4,7 @@ token and stay cacheable; signed-in users press a button in a form (POST /langua
 which also keeps the choice on their account."""
 from handlers.base import BaseHandler
 from models import account, i18n
-from models.errors import InvalidInput
+from models.errors import InvalidParameter
 
 
 class LanguageHandler(BaseHandler):
@@ -12,7 +12,7 @@ class LanguageHandler(BaseHandler):
         code = i18n.normalise(value)
         offered = i18n.available(self.settings_)
         if code not in offered:
-            raise InvalidInput({"language": i18n.N_("Choose one of the languages offered: %(languages)s.",
+            raise InvalidParameter({"language": i18n.N_("Choose one of the languages offered: %(languages)s.",
                                                     languages=", ".join(offered))})
         return code
 

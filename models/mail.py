@@ -102,8 +102,8 @@ def build_message(message: OutboxMessage, settings) -> EmailMessage:
     domain = settings.base_url.split("//")[-1].split("/")[0].split(":")[0] or "portal.localhost"
     mail["Message-ID"] = f"<outbox-{message.id}@{domain}>"
     mail["Auto-Submitted"] = "auto-generated"
-    mail["Content-Language"] = message.language or "en"
     mail.set_content(message.body)
+    mail["Content-Language"] = message.language or "en"  # after set_content, which resets Content-* headers
     return mail
 
 
