@@ -3,7 +3,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 
 from forms import BaseForm
 from models.i18n import N_
-from forms.petition import choices
+from forms.petition import choices, language_choices
 from models.i18n import LANGUAGES as INTERFACE_LANGUAGES
 from models.organisation import KIND_LABELS, KINDS, ROLE_LABELS, ROLES
 
@@ -13,7 +13,7 @@ class OrganisationForm(BaseForm):
     slug = StringField(N_("Address name (slug)"), description=N_("Lower-case letters, digits and dashes; made from the "
                                                          "name when empty. It cannot be changed later."))
     kind = SelectField(N_("Kind"), choices=choices([(k, KIND_LABELS[k]) for k in KINDS]), default="council", validate_choice=False)
-    language = SelectField(N_("Language of its mail"), choices=choices(INTERFACE_LANGUAGES.items()), default="en",
+    language = SelectField(N_("Language of its mail"), choices=language_choices(INTERFACE_LANGUAGES.items()), default="en",
                            validate_choice=False, description=N_("Mail to the organisation and its contact address "
                                                                  "is written in this language."))
     contact_email = EmailField(N_("Contact email (optional)"), description=N_("Also told when a petition to it closes."))

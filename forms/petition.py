@@ -18,6 +18,13 @@ def choices(pairs):
     return [SelectChoice(value, label) for value, label in pairs] if SelectChoice else pairs
 
 
+def language_choices(pairs):
+    """Languages by their own names, each marked with its language (and not to be translated)."""
+    if SelectChoice is None:  # pragma: no cover - older WTForms
+        return [(code, name) for code, name in pairs]
+    return [SelectChoice(code, name, render_kw={"lang": code, "translate": "no"}) for code, name in pairs]
+
+
 class PetitionForm(BaseForm):
     title = StringField(N_("Title"), description=N_("What the petition is about, in one line (10 to 255 characters)."))
     request = TextAreaField(N_("We ask"), description=N_("What you ask the organisation to do (10 to 2000 characters)."))
@@ -25,7 +32,7 @@ class PetitionForm(BaseForm):
     description = TextAreaField(N_("More about it (optional)"),
                                 description=N_("You may use simple HTML: <p>, <strong>, <em>, lists and links."))
     organisation = SelectField(N_("Addressed to"), validate_choice=False)
-    language = SelectField(N_("Language"), choices=choices(LANGUAGES), default="en", validate_choice=False)
+    language = SelectField(N_("Language"), choices=language_choices(LANGUAGES), default="en", validate_choice=False)
     closes_on = StringField(N_("Closing date (optional)"),
                             description=N_("Without one, the petition is open for the default period."))
 

@@ -129,6 +129,16 @@ class BaseHandler(tornado.web.RequestHandler):
                            settings=self.settings_)
         return i18n.get_locale(code)
 
+    def language_next(self):
+        """Where the switcher returns to: this page, without the secrets some queries carry."""
+        from urllib.parse import parse_qsl, urlencode
+
+        if self.request.method not in ("GET", "HEAD"):
+            return "/"
+        query = [(k, v) for k, v in parse_qsl(self.request.query, keep_blank_values=True)
+                 if k.lower() not in ("api_key", "api-key", "key", "token")]
+        return self.request.path + ("?" + urlencode(query) if query else "")
+
     def set_language_cookie(self, code):
         self.set_cookie(LANGUAGE_COOKIE, code, expires_days=365, httponly=True, samesite="Lax",
                         secure=self.request.protocol == "https")

@@ -126,7 +126,7 @@ class Petition(BaseModel):
             query = query.where(cls.slug == key[:100])
         petition = query.first()
         if petition is None:
-            raise NotFound(f"There is no petition {key!r}.")
+            raise NotFound(N_("There is no petition %(id)s.", id=repr(key)))
         return petition
 
 
@@ -189,7 +189,7 @@ def _locked(petition_id):
         query = query.for_update()
     petition = query.first()
     if petition is None:
-        raise NotFound(f"There is no petition {petition_id}.")
+        raise NotFound(N_("There is no petition %(id)s.", id=petition_id))
     return petition
 
 
@@ -299,9 +299,9 @@ def parse_date(field, value):
     try:
         parsed = dt.date.fromisoformat(text[:10])
     except ValueError:
-        raise InvalidInput({field: f"{text[:40]!r} is not a date; use the form YYYY-MM-DD."}) from None
+        raise InvalidInput({field: N_("%(value)s is not a date; use the form YYYY-MM-DD.", value=repr(text[:40]))}) from None
     if len(text) > 10 and text[10] not in "T ":
-        raise InvalidInput({field: f"{text[:40]!r} is not a date; use the form YYYY-MM-DD."})
+        raise InvalidInput({field: N_("%(value)s is not a date; use the form YYYY-MM-DD.", value=repr(text[:40]))})
     if not 1990 <= parsed.year <= 2200:
         raise InvalidInput({field: "Give a date between 1990 and 2200."})
     return parsed
@@ -316,11 +316,12 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
     """
     unknown = sorted(set(changes) - set(RECIPIENT_FIELDS))
     if unknown:
-        raise InvalidInput({name: f"Unknown field; use any of: {', '.join(RECIPIENT_FIELDS)}." for name in unknown})
+        raise InvalidInput({name: N_("Unknown field; use any of: %(fields)s.", fields=", ".join(RECIPIENT_FIELDS))
+                            for name in unknown})
     roles = roles_of(actor, petition)
     if "clerk" not in roles:
-        raise NotAllowed(f"Only clerks of {petition.organisation.name} (or its keys with the update scope) "
-                         "may update this petition.")
+        raise NotAllowed(N_("Only clerks of %(organisation)s (or its keys with the update scope) may update this "
+                            "petition.", organisation=petition.organisation.name))
     values, errors = {}, {}
     for name in ("date_projected", "answer_due_date"):
         if name in changes:
@@ -335,11 +336,12 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
         else:
             reference = (reference or "").strip() or None
             if reference is not None and len(reference) > 256:
-                errors["reference_field"] = f"Use at most 256 characters (this one has {len(reference)})."
+                errors["reference_field"] = N_("Use at most %(count)s characters (this has %(length)s).", count=256,
+                                               length=len(reference))
             values["reference_field"] = reference
     status = changes.get("status")
     if "status" in changes and (status is None or not isinstance(status, str) or status not in STATUSES):
-        errors["status"] = f"Unknown status; use one of: {', '.join(STATUSES)}."
+        errors["status"] = N_("Unknown status; use one of: %(statuses)s.", statuses=", ".join(STATUSES))
     if errors:
         raise InvalidInput(errors)
 
@@ -364,8 +366,9 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
             field_values["answer_due_date"] = projected + dt.timedelta(days=petition.organisation.answer_period_days)
         due = field_values.get("answer_due_date", petition.answer_due_date)
         if projected and due and due < projected:
-            raise InvalidInput({"answer_due_date": f"The answer-due date ({due.isoformat()}) cannot be before the "
-                                                   f"handover date ({projected.isoformat()})."})
+            raise InvalidInput({"answer_due_date": N_("The answer-due date (%(due)s) cannot be before the handover "
+                                                      "date (%(handover)s).", due=due.isoformat(),
+                                                      handover=projected.isoformat())})
         if field_values:
             Petition.update(updated_at=clock.now(), **field_values).where(Petition.id == petition.id).execute()
             for name, value in field_values.items():
@@ -386,7 +389,7 @@ def get_for_actor(key, actor: audit.Actor):
     """A petition the actor may see in the workspace: clerks of its organisation, moderators."""
     petition = Petition.by_key(key)
     if not roles_of(actor, petition) & {"clerk", "moderator", "admin", "petitioner"}:
-        raise NotFound(f"There is no petition {key!r}.")
+        raise NotFound(N_("There is no petition %(id)s.", id=repr(key)))
     return petition
 
 
