@@ -284,7 +284,8 @@ def cmd_user_create(args):
     from models.user import add_membership, create_user
 
     with db.connection_context(), db.atomic():
-        user = create_user(args.email, args.name, args.password, is_admin=args.admin, is_moderator=args.moderator)
+        user = create_user(args.email, args.name, args.password, is_admin=args.admin, is_moderator=args.moderator,
+                           language=args.language)
         if args.organisation:
             add_membership(user, Organisation.by_slug_or_id(args.organisation), args.role)
     print(f"created user {user.email} (id {user.id})")
@@ -294,7 +295,8 @@ def cmd_organisation_create(args):
     from models.organisation import create_organisation
 
     with db.connection_context():
-        organisation = create_organisation(args.name, args.kind, slug=args.slug, contact_email=args.contact_email)
+        organisation = create_organisation(args.name, args.kind, slug=args.slug, contact_email=args.contact_email,
+                                           language=i18n.normalise(args.language) or i18n.default_language())
     print(f"created organisation {organisation.name} (slug {organisation.slug}, id {organisation.id})")
 
 
@@ -397,6 +399,7 @@ def build_parser():
     create.add_argument("--moderator", action="store_true")
     create.add_argument("--organisation", help="slug of an organisation to join")
     create.add_argument("--role", default="clerk", choices=["clerk", "manager"])
+    create.add_argument("--language", help="the account's language: " + " ".join(i18n.LANGUAGES))
     create.set_defaults(func=cmd_user_create)
 
     organisation = commands.add_parser("organisation", help="organisations").add_subparsers(
@@ -406,6 +409,7 @@ def build_parser():
     create.add_argument("--kind", required=True)
     create.add_argument("--slug")
     create.add_argument("--contact-email")
+    create.add_argument("--language", help="language of its mail: " + " ".join(i18n.LANGUAGES))
     create.set_defaults(func=cmd_organisation_create)
 
     apikey = commands.add_parser("apikey", help="API keys").add_subparsers(dest="apikey_command", required=True)
