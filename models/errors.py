@@ -1,4 +1,5 @@
 """Domain errors. Every channel (web, each API dialect, jobs) maps these to its own shape."""
+from models.i18n import N_
 
 
 class DomainError(Exception):
@@ -44,8 +45,6 @@ class TransitionRefused(DomainError):
 
     def __init__(self, current, requested, allowed, reason=None):
         self.current, self.requested, self.allowed = current, requested, list(allowed)
-        from models.i18n import N_
-
         moves = ", ".join(self.allowed) if self.allowed else N_("none")
         text = reason or N_("A petition that is %(current)s cannot move to %(requested)s.", current=current,
                             requested=requested)
@@ -80,10 +79,10 @@ def from_database(error):
     import peewee as pw
 
     if isinstance(error, pw.DoesNotExist):
-        return NotFound("What this request refers to does not exist (any more).")
+        return NotFound(N_("What this request refers to does not exist (any more)."))
     if isinstance(error, pw.IntegrityError):
-        return Conflict("This conflicts with something saved at the same moment (a name, address or link that "
-                        "must be unique is taken). Reload the page and try again.")
+        return Conflict(N_("This conflicts with something saved at the same moment (a name, address or link that "
+                           "must be unique is taken). Reload the page and try again."))
     if isinstance(error, (pw.DataError, OverflowError)):
         return InvalidInput({}, message=N_("A value is too long, too large or not of the right kind; correct it "
                                         "and try again."))

@@ -134,7 +134,7 @@ def test_a_clerk_works_a_petition_to_completed_and_everyone_hears(browser, live_
     mine.goto(f"{live_server.url}/my/petitions/{petition.id}")
     assert "Fountains in all parks by summer" in mine.locator("#response").inner_text()
     lead_history = mine.locator("#history").inner_text()
-    assert "RCC-2026-0042" in lead_history and "completed" in lead_history
+    assert "RCC-2026-0042" in lead_history and "Answered" in lead_history
     mine.goto(f"{live_server.url}/petitions/{petition.slug}")
     assert "14 fountains" in mine.locator("#response").inner_text()
     mine.screenshot(path=str(folder / "public-petition-with-response.png"), full_page=True)
