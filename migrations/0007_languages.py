@@ -26,3 +26,8 @@ def up(database):
         if operations:
             migrate(*operations)
         database.execute_sql("UPDATE petition SET language = 'nb' WHERE language IN ('no', 'nn', 'no-NO', 'nb-NO')")
+        if "language" not in present["signature"]:
+            # signatures made before: their mails follow the petition's language (mail falls back to the
+            # default language for a petition language the interface does not have)
+            database.execute_sql("UPDATE signature SET language = COALESCE((SELECT p.language FROM petition p "
+                                 "WHERE p.id = signature.petition_id), 'en')")

@@ -269,3 +269,32 @@ def test_every_page_route_is_visited(make):
 def test_the_pseudo_language_is_only_offered_when_switched_on(database):
     assert config.current().pseudo_locale is False
     assert i18n.PSEUDO not in i18n.available(config.current())
+
+
+@pytest.mark.gen_test(timeout=600)
+async def test_every_page_in_every_language_has_no_english_left(web, make):
+    """The same pages in nl, de, nb and fr: no visible text holds an English message that the
+    language translates (a message not wrapped, or wrapped but not translated, shows here)."""
+    from tests.test_i18n import NON_SOURCE, _english_left_in
+
+    world = World(make)
+    found = {}
+    for language in NON_SOURCE:
+        english = _english_left_in(language)
+        signed_in = None
+        for role, method, path, form in world.pages():
+            user = world.user(role)
+            if user is not signed_in:
+                web.cookies.clear()
+                if user is not None:
+                    await web.sign_in(user, PASSWORD)
+                signed_in = user
+            web.cookies["language"] = language
+            reply = await (web.get(path) if method == "GET" else web.post(path, form))
+            assert f'<html lang="{language}">' in reply.text or reply.code in (302, 303), (language, path)
+            text = visible_text(reply.text)
+            left = sorted(part for part in english if part in text)
+            if left:
+                found[f"{language} {role} {method} {path}"] = left
+    assert not found, "English left on translated pages:\n" + "\n".join(
+        f"  {page}: {left}" for page, left in found.items())
