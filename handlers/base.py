@@ -75,8 +75,9 @@ class BaseHandler(tornado.web.RequestHandler):
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
-            where = "The address" if name is None else "A value in the request"
-            raise tornado.web.HTTPError(400, reason=f"{where} contains text that is not valid UTF-8.") from None
+            reason = (N_("The address contains text that is not valid UTF-8.") if name is None
+                      else N_("A value in the request contains text that is not valid UTF-8."))
+            raise tornado.web.HTTPError(400, reason=reason) from None
 
     def _check_method_takes_path(self):
         """One handler class may serve several routes (a page and its actions): a method that does
