@@ -28,8 +28,11 @@ _SHORT = ("title", "organisation", "language", "closes_at")
 
 
 def closing_time(day: dt.date) -> dt.datetime:
-    """A petition closes at the end of its closing day (UTC)."""
-    return dt.datetime.combine(day, dt.time(23, 59, 59))
+    """A petition closes at the end of its closing day in PORTAL_TIMEZONE (stored as naive UTC)."""
+    from models.i18n import timezone
+
+    local = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=timezone())
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def check_closing_date(day, field="closes_on"):

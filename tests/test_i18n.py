@@ -137,6 +137,12 @@ def test_dates_times_and_numbers_are_written_the_way_each_locale_writes_them(dat
     config.configure(database.with_(timezone="Europe/Amsterdam"))
     try:  # the database keeps UTC; pages show PORTAL_TIMEZONE and name it where it matters
         assert i18n.format_datetime("nl", moment, zone=True) == "3 december 2026, 15:02 (Europe/Amsterdam)"
+        # a closing date ends at midnight where the portal is, not in UTC
+        from models.petitioning import closing_time
+
+        end = closing_time(dt.date(2026, 12, 10))
+        assert end == dt.datetime(2026, 12, 10, 22, 59, 59)
+        assert i18n.format_datetime("nl", end, zone=True) == "10 december 2026, 23:59 (Europe/Amsterdam)"
     finally:
         config.configure(database)
 
@@ -265,3 +271,23 @@ def _english_left_in(language):
                 if len(part) >= 18 and part not in translated:
                     found.add(part)
     return found
+
+
+@pytest.mark.gen_test
+async def test_the_admin_sets_an_organisations_language_on_its_form(web, make):
+    from models.organisation import Organisation
+
+    await web.sign_in(make.admin())
+    form = await web.get("/admin/organisations/new")
+    assert '<option lang="nl" translate="no" value="nl">Nederlands</option>' in form.text
+    reply = await web.post("/admin/organisations/new", {
+        "name": "Gemeente Rivierstad", "kind": "council", "language": "nl", "contact_email": "",
+        "description": "", "answer_period_days": "56", "signature_threshold": "500"})
+    assert reply.code in (302, 303)
+    organisation = Organisation.get(Organisation.name == "Gemeente Rivierstad")
+    assert organisation.language == "nl"
+    refused = await web.post(f"/admin/organisations/{organisation.slug}", {
+        "name": "Gemeente Rivierstad", "kind": "council", "language": "tlh", "contact_email": "",
+        "description": "", "answer_period_days": "56", "signature_threshold": "500"})
+    assert refused.code == 400 and "Choose one of: en, nl, de, nb, fr." in refused.text
+    assert Organisation.get_by_id(organisation.id).language == "nl"
