@@ -29,12 +29,14 @@ class NewPasswordForm(BaseForm):
 
 
 class ChangePasswordForm(BaseForm):
-    current_password = PasswordField(N_("Current password"), validators=[InputRequired(N_("Give your current password."))])
+    current_password = PasswordField(N_("Current password"),
+                                     validators=[InputRequired(N_("Give your current password."))])
     new_password = PasswordField(N_("New password"), validators=[InputRequired(N_("Choose a new password."))],
                                  description=N_("At least 8 characters. Changing it signs you out everywhere else."))
 
 
 class AcceptInvitationForm(BaseForm):
-    name = StringField(N_("Your name"), validators=[InputRequired(N_("Give your name.")), Length(max=255)])
+    name = StringField(N_("Your name"), validators=[InputRequired(N_("Give your name.")),
+                                                    Length(max=255, message=N_("Use at most 255 characters."))])
     password = PasswordField(N_("Password"), validators=[InputRequired(N_("Choose a password."))],
                              description=N_("At least 8 characters."))

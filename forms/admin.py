@@ -12,11 +12,14 @@ class OrganisationForm(BaseForm):
     name = StringField(N_("Name"))
     slug = StringField(N_("Address name (slug)"), description=N_("Lower-case letters, digits and dashes; made from the "
                                                          "name when empty. It cannot be changed later."))
-    kind = SelectField(N_("Kind"), choices=choices([(k, KIND_LABELS[k]) for k in KINDS]), default="council", validate_choice=False)
-    language = SelectField(N_("Language of its mail"), choices=language_choices(INTERFACE_LANGUAGES.items()), default="en",
-                           validate_choice=False, description=N_("Mail to the organisation and its contact address "
-                                                                 "is written in this language."))
-    contact_email = EmailField(N_("Contact email (optional)"), description=N_("Also told when a petition to it closes."))
+    kind = SelectField(N_("Kind"), choices=choices([(k, KIND_LABELS[k]) for k in KINDS]), default="council",
+                       validate_choice=False)
+    language = SelectField(N_("Language of its mail"), choices=language_choices(INTERFACE_LANGUAGES.items()),
+                           default="en", validate_choice=False,
+                           description=N_("Mail to the organisation and its contact address is written in this "
+                                          "language."))
+    contact_email = EmailField(N_("Contact email (optional)"),
+                               description=N_("Also told when a petition to it closes."))
     description = TextAreaField(N_("Description (optional)"))
     answer_period_days = StringField(N_("Answer period (days)"), default="90",
                                      description=N_("Default time to answer after the handover."))
@@ -40,4 +43,5 @@ class RoleForm(BaseForm):
 
 class InviteForm(BaseForm):
     email = EmailField(N_("Email address"))
-    role = SelectField(N_("Role"), choices=choices([(r, ROLE_LABELS[r]) for r in ROLES]), default="clerk", validate_choice=False)
+    role = SelectField(N_("Role"), choices=choices([(r, ROLE_LABELS[r]) for r in ROLES]), default="clerk",
+                       validate_choice=False)

@@ -27,8 +27,10 @@ def language_choices(pairs):
 
 class PetitionForm(BaseForm):
     title = StringField(N_("Title"), description=N_("What the petition is about, in one line (10 to 255 characters)."))
-    request = TextAreaField(N_("We ask"), description=N_("What you ask the organisation to do (10 to 2000 characters)."))
-    statement = TextAreaField(N_("Because (optional)"), description=N_("Why: your considerations (up to 5000 characters)."))
+    request = TextAreaField(N_("We ask"),
+                            description=N_("What you ask the organisation to do (10 to 2000 characters)."))
+    statement = TextAreaField(N_("Because (optional)"),
+                              description=N_("Why: your considerations (up to 5000 characters)."))
     description = TextAreaField(N_("More about it (optional)"),
                                 description=N_("You may use simple HTML: <p>, <strong>, <em>, lists and links."))
     organisation = SelectField(N_("Addressed to"), validate_choice=False)
@@ -37,7 +39,8 @@ class PetitionForm(BaseForm):
                             description=N_("Without one, the petition is open for the default period."))
 
     def set_organisations(self, organisations):
-        self.organisation.choices = choices([("", N_("Choose an organisation…"))] + [(o.id, o.name) for o in organisations])
+        self.organisation.choices = choices([("", N_("Choose an organisation…"))]
+                                            + [(o.id, o.name) for o in organisations])
         return self
 
     def values(self):

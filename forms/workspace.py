@@ -20,9 +20,12 @@ class RecipientForm(BaseForm):
                                   description=N_("Your own document or case number (at most 256 characters)."))
     answer_due_date = DateField(N_("Answer due by"), validators=[Optional()], format="%Y-%m-%d",
                                 invalid_value_message=BAD_DATE,
-                                description=N_("Leave empty to use the organisation's answer period after the handover."))
-    note = TextAreaField(N_("Note"), validators=[Optional(), Length(max=2000)],
-                         description=N_("Required when you reject the petition: say why. The lead petitioner receives it."))
+                                description=N_("Leave empty to use the organisation's answer period after the "
+                                               "handover."))
+    note = TextAreaField(N_("Note"), validators=[Optional(),
+                                                 Length(max=2000, message=N_("Use at most 2000 characters."))],
+                         description=N_("Required when you reject the petition: say why. The lead petitioner "
+                                        "receives it."))
 
     def set_moves(self, petition, moves):
         """Offer the current status and only the moves the transition table allows this actor."""

@@ -299,7 +299,8 @@ def parse_date(field, value):
     try:
         parsed = dt.date.fromisoformat(text[:10])
     except ValueError:
-        raise InvalidInput({field: N_("%(value)s is not a date; use the form YYYY-MM-DD.", value=repr(text[:40]))}) from None
+        raise InvalidInput({field: N_("%(value)s is not a date; use the form YYYY-MM-DD.",
+                                      value=repr(text[:40]))}) from None
     if len(text) > 10 and text[10] not in "T ":
         raise InvalidInput({field: N_("%(value)s is not a date; use the form YYYY-MM-DD.", value=repr(text[:40]))})
     if not 1990 <= parsed.year <= 2200:

@@ -44,8 +44,9 @@ def check_closing_date(day, field="closes_on"):
     if day <= today:
         raise InvalidInput({field: "Choose a closing date after today."})
     if day > today + dt.timedelta(days=maximum):
+        last = (today + dt.timedelta(days=maximum)).isoformat()
         raise InvalidInput({field: N_("A petition can be open for at most %(days)s days: choose a date on or before "
-                                      "%(date)s.", days=maximum, date=(today + dt.timedelta(days=maximum)).isoformat())})
+                                      "%(date)s.", days=maximum, date=last)})
     return closing_time(day)
 
 
