@@ -9,17 +9,22 @@
     python portal.py api-settings PETITION [--enable|--disable] [--domains "a.example b.example:8000"] [--hide|--show]
     python portal.py worker                      (the scheduled jobs only, no web server)
     python portal.py jobs list | jobs run NAME [--now ISO-8601-TIME]
+    python portal.py webhook create --organisation SLUG --url URL --events e1,e2 [--description D]
+    python portal.py webhook list [--organisation SLUG] | webhook delete ID
 """
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import sys
 from pathlib import Path
 
 import tornado.web
 
 from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, languages, moderation,
-                      openapi_v1, petitioner, public, responses, ui, workspace)
+                      openapi_v1, ops, petitioner, public, responses, ui, workspace)
+from handlers import open_data, webhooks, widgets
 from handlers.base import NotFoundHandler, log_request
 from models import config, i18n
 from models.db import bind, db, migrate
@@ -28,6 +33,21 @@ HERE = Path(__file__).resolve().parent
 ID = r"([^/]+)"  # a petition or organisation, by numeric id or slug
 
 ROUTES = [
+    # open data, accountability, widgets (issue 14); before /petitions/{id}, which would take "slug.json"
+    (r"/petitions/([a-z0-9\-]{1,100})\.(json|csv)", open_data.PetitionDataHandler),
+    (r"/petitions/" + ID + r"/widget/(count|sign)", widgets.WidgetHandler),
+    (r"/widgets/petition\.js", widgets.WidgetScriptHandler),
+    (r"/petitions/" + ID + r"/widget-key", widgets.WidgetKeyHandler),
+    (r"/open-data", open_data.OpenDataIndexHandler),
+    (r"/open-data/([a-z.]{1,40})", open_data.OpenDataFileHandler),
+    (r"/accountability(|\.json)", open_data.AccountabilityHandler),
+    (r"/organisations/" + ID + r"/accountability(|\.json)", open_data.OrganisationAccountabilityHandler),
+    (r"/workspace/" + ID + r"/webhooks", webhooks.WebhooksHandler),
+    (r"/workspace/" + ID + r"/webhooks/(\d{1,9})", webhooks.WebhookHandler),
+    (r"/workspace/" + ID + r"/webhooks/(\d{1,9})/(delete|enable)", webhooks.WebhookHandler),
+    (r"/api/v1/webhooks", webhooks.ApiWebhooksHandler),
+    (r"/api/v1/webhooks/(\d{1,9})", webhooks.ApiWebhookHandler),
+
     # public pages
     (r"/", public.HomeHandler),
     (r"/petitions/" + ID, public.PetitionHandler),
@@ -127,6 +147,9 @@ ROUTES = [
     (r"/api/osdi/v1/tags/?", api_osdi.TagsHandler),
     (r"/api/osdi/v1/.*", api_osdi.UnknownHandler),
 
+    # operations (issue 10): health for load balancers, Prometheus metrics (token or separate address)
+    (r"/healthz", ops.HealthHandler),
+    (r"/metrics", ops.MetricsHandler),
 ]
 
 
@@ -153,8 +176,12 @@ def make_app(settings=None, debug=False):
 
 def cmd_serve(args):
     import tornado.httpserver
+    import tornado.netutil
 
     settings = config.current()
+    if not os.environ.get("PORTAL_BASE_URL"):
+        # Mailed links must point where this server listens, not at the default port.
+        settings = config.configure(settings.with_(base_url=config.base_url_for(args.address, args.port)))
     with db.connection_context():
         from models.db import pending_migrations
 
@@ -164,17 +191,31 @@ def cmd_serve(args):
 
     if settings.run_jobs_in_serve:
         _check_schedules()
+    _check_metrics_address()
+
+    try:
+        sockets = tornado.netutil.bind_sockets(args.port, address=args.address)
+    except OSError as error:
+        sys.exit(f"error: cannot listen on {args.address}:{args.port}: {error.strerror or error}"
+                 + (" (another program is using this port; choose another with --port)"
+                    if error.errno == errno.EADDRINUSE else ""))
 
     async def main():
+        from models import metrics
+
         app = make_app(settings)
         server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=1024 * 1024)
-        server.listen(args.port, address=args.address)
+        server.add_sockets(sockets)
+        metrics.serve_separately()
         if settings.run_jobs_in_serve:
             from jobs.scheduler import start_scheduler
 
             start_scheduler()
         logging.getLogger("portal").info("serving on http://%s:%s (public address %s)", args.address, args.port,
                                          settings.base_url)
+        if not os.environ.get("PORTAL_BASE_URL") and args.address in ("0.0.0.0", "::", ""):
+            logging.getLogger("portal").warning(
+                "mailed links point at %s: set PORTAL_BASE_URL to the address people use", settings.base_url)
         await asyncio.Event().wait()
 
     asyncio.run(main())
@@ -187,6 +228,15 @@ def _require_current_schema():
         missing = pending_migrations()
     if missing:
         sys.exit(f"The database needs migrating ({', '.join(missing)}): run `python portal.py migrate` first.")
+
+
+def _check_metrics_address():
+    from models import metrics
+
+    try:
+        metrics.address()
+    except ValueError as error:
+        sys.exit(f"error: {error}")
 
 
 def _check_schedules():
@@ -204,10 +254,13 @@ def cmd_worker(args):
 
     _require_current_schema()
     _check_schedules()
+    _check_metrics_address()
 
     async def main():
         from jobs.scheduler import start_scheduler
+        from models import metrics
 
+        metrics.serve_separately()
         scheduler = start_scheduler()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -362,13 +415,57 @@ def cmd_api_settings(args):
           f"{'hidden from' if petition.hidden else 'shown on'} public pages")
 
 
+def cmd_webhook_create(args):
+    from models import webhooks
+    from models.audit import Actor
+    from models.organisation import Organisation
+
+    with db.connection_context(), db.atomic():
+        organisation = Organisation.by_slug_or_id(args.organisation)
+        endpoint, secret = webhooks.create_endpoint(organisation, Actor.system(), args.url, args.events,
+                                                    description=args.description)
+    print(f"created webhook endpoint {endpoint.id} for {organisation.slug}: {endpoint.url} "
+          f"({', '.join(endpoint.event_list)}); the signing secret is shown only now:")
+    print(secret)
+
+
+def cmd_webhook_list(args):
+    from models import webhooks
+    from models.organisation import Organisation
+
+    with db.connection_context():
+        query = (webhooks.WebhookEndpoint.select(webhooks.WebhookEndpoint, Organisation).join(Organisation)
+                 .where(webhooks.WebhookEndpoint.deleted_at.is_null()).order_by(webhooks.WebhookEndpoint.id))
+        if args.organisation:
+            query = query.where(Organisation.id == Organisation.by_slug_or_id(args.organisation).id)
+        for endpoint in query:
+            print(f"{endpoint.id}  {endpoint.organisation.slug}  {endpoint.state}  {endpoint.url}  "
+                  f"{','.join(endpoint.event_list)}  failures {endpoint.failure_count}")
+
+
+def cmd_webhook_delete(args):
+    from models import webhooks
+    from models.audit import Actor
+
+    with db.connection_context():
+        endpoint = webhooks.get_endpoint(args.id)
+        webhooks.delete_endpoint(endpoint, Actor.system())
+    print(f"deleted webhook endpoint {endpoint.id} ({endpoint.url})")
+
+
+def _port_number(text):
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="portal.py", description="Petition recipient portal")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the web server (and the scheduled jobs)")
     serve.add_argument("--address", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8888)
+    serve.add_argument("--port", type=_port_number, default=8888)
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("migrate", help="create or upgrade the schema (safe to run again)").set_defaults(
@@ -435,6 +532,21 @@ def build_parser():
     settings.add_argument("--hide", dest="hide", action="store_true", default=None, help="hide from public pages")
     settings.add_argument("--show", dest="hide", action="store_false", help="show on public pages")
     settings.set_defaults(func=cmd_api_settings)
+
+    webhook = commands.add_parser("webhook", help="webhook endpoints").add_subparsers(dest="webhook_command",
+                                                                                     required=True)
+    create = webhook.add_parser("create", help="subscribe an endpoint; prints the secret (once) as the last line")
+    create.add_argument("--organisation", required=True, help="slug or id")
+    create.add_argument("--url", required=True)
+    create.add_argument("--events", required=True, help="comma separated, e.g. petition.published,response.published")
+    create.add_argument("--description", default="")
+    create.set_defaults(func=cmd_webhook_create)
+    listing = webhook.add_parser("list", help="list endpoints (id, organisation, state, URL, events)")
+    listing.add_argument("--organisation", help="only this organisation's")
+    listing.set_defaults(func=cmd_webhook_list)
+    delete = webhook.add_parser("delete", help="unsubscribe an endpoint by its id")
+    delete.add_argument("id")
+    delete.set_defaults(func=cmd_webhook_delete)
     return parser
 
 

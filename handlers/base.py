@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import tornado.log
 import tornado.web
 
-from models import config, i18n
+from models import config, i18n, metrics
 from models.i18n import N_
 from models.db import db
 from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
@@ -387,5 +387,31 @@ def log_request(handler):
     """Tornado's access log line, minus secrets and client addresses' personal data."""
     status = handler.get_status()
     level = access_log.info if status < 400 else access_log.warning if status < 500 else access_log.error
-    level("%d %s %s %.2fms", status, handler.request.method, redact(handler.request.uri),
-          1000.0 * handler.request.request_time())
+    if status < 400 and getattr(handler, "quiet_access_log", False):
+        level = access_log.debug  # /healthz and /metrics are called every few seconds
+    seconds = handler.request.request_time()
+    level("%d %s %s %.2fms", status, handler.request.method, redact(handler.request.uri), 1000.0 * seconds)
+    metrics.request_finished(route_of(handler), handler.request.method, status, seconds)
+
+
+def route_of(handler):
+    """The route pattern (from ROUTES) that served a request, never its raw path (whose ids and
+    tokens would make a metric label per petition); "unmatched" for the 404 of no route."""
+    routes = getattr(handler.application, "_routes_by_class", None)
+    if routes is None:
+        routes = {}
+        for rule in handler.application.wildcard_router.rules:
+            regex = getattr(rule.matcher, "regex", None)
+            if regex is not None:
+                pattern = regex.pattern[:-1] if regex.pattern.endswith("$") else regex.pattern
+                routes.setdefault(rule.target, []).append((regex, pattern))
+        handler.application._routes_by_class = routes
+    candidates = routes.get(type(handler))
+    if not candidates:
+        return "unmatched"
+    if len(candidates) == 1:
+        return candidates[0][1]
+    for regex, pattern in candidates:
+        if regex.match(handler.request.path):
+            return pattern
+    return candidates[0][1]

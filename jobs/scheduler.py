@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import threading
+import time
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -20,13 +21,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs import (answer_due_reminders, chase_handover, close_petitions, deliver_mail, mail_retention,
                   response_notices, signature_hygiene)
-from models import clock
+from jobs import deliver_webhooks, open_data_export
+from models import clock, metrics
 from models import jobs as records
 from models.db import db
 
 log = logging.getLogger("portal.jobs")
 JOBS = [close_petitions, chase_handover, answer_due_reminders, response_notices, deliver_mail, signature_hygiene,
         mail_retention]
+JOBS += [deliver_webhooks, open_data_export]  # issue 14
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _EVERY = re.compile(r"^every\s+(\d+)\s*([smhd])$")
 
@@ -101,6 +104,14 @@ def run_job(name, trigger="schedule"):
     Never raises: a failure (including an unreachable database) is logged, recorded when the
     database can be reached (now, or by the next run), and reported in the result.
     """
+    by_name(name)
+    started = time.monotonic()
+    result = _run_job(name, trigger)
+    metrics.job_finished(name, result["outcome"], time.monotonic() - started)
+    return result
+
+
+def _run_job(name, trigger):
     job = by_name(name)
     started = clock.wall_now()
     run = None

@@ -32,6 +32,8 @@ class Settings:
     default_language: str = "en"  # PORTAL_DEFAULT_LANGUAGE
     timezone: str = "UTC"  # PORTAL_TIMEZONE: the zone times are shown in
     pseudo_locale: bool = False  # tests: the x-pseudo language (every message in markers) may be chosen
+    webhooks_allow_http: bool = False  # http:// and private/loopback webhook endpoints (testing only)
+    open_data_licence: str = "CC-BY-4.0"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -77,7 +79,20 @@ def from_environment(env=os.environ) -> Settings:
         languages=tuple((env.get("PORTAL_LANGUAGES") or "").replace(",", " ").split()),
         default_language=(env.get("PORTAL_DEFAULT_LANGUAGE") or "en").strip(),
         timezone=(env.get("PORTAL_TIMEZONE") or "UTC").strip(),
+        webhooks_allow_http=_bool(env.get("PORTAL_WEBHOOKS_ALLOW_HTTP")),
+        open_data_licence=(env.get("PORTAL_OPEN_DATA_LICENCE") or "CC-BY-4.0").strip(),
     )
+
+
+def base_url_for(address: str, port: int) -> str:
+    """The public address `serve` announces when PORTAL_BASE_URL is unset: where it listens (a
+    wildcard address is reached locally as 127.0.0.1)."""
+    host = address or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "*"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 # The active settings. portal.py and the tests call configure(); everything else reads current().

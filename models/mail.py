@@ -44,6 +44,10 @@ class OutboxMessage(BaseModel):
     sent_at = pw.DateTimeField(null=True)
 
 
+# The mail_retention job deletes delivered mail by the time it was sent (migration 0006).
+OutboxMessage.add_index(OutboxMessage.status, OutboxMessage.sent_at, name="outboxmessage_status_sent_at")
+
+
 def render(template, language=None, **context):
     """Render templates/mail/<template>.txt in `language` (the recipient's); its first line is
     'Subject: ...' (the word Subject is not translated, what follows is)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from models import clock, config, i18n, mail
+from models import clock, config, i18n, mail, metrics, milestones
 from models.i18n import N_
 from models.apikey import ApiKey
 from models.db import BaseModel, db
@@ -61,6 +61,10 @@ class Signature(BaseModel):
     @property
     def initials(self):
         return "".join(part[0].upper() + "." for part in self.full_name.split() if part)[:16]
+
+
+# Response notices walk one petition's signers in id order (migration 0004).
+Signature.add_index(Signature.petition, Signature.id, name="signature_petition_walk")
 
 
 def _new_token():
@@ -143,9 +147,9 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
     A second signature with the same email is not stored: if notify_duplicate, the signer is mailed
     ("you have already signed", or a fresh confirmation link while unconfirmed).
     """
+    check_signable(petition)  # "not open for signatures" comes before "fields" (models/channels.py)
     values = validate(full_name, email, city=city, comment=comment, postal_code=postal_code,
                       state=state, country=country)
-    check_signable(petition)
     # the signer's mails are in the language of the page signed on (API: the call's, else the petition's)
     language = i18n.normalise(language)
     signature_language = language or i18n.normalise(petition.language) or i18n.default_language()
@@ -159,6 +163,7 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
                 origin=(origin or None) and origin[:255], language=signature_language, **values)
             mail.enqueue(signature.email, "confirm_signature", petition=petition, signature=signature,
                          url=confirm_url(token), language=signature.language)
+        metrics.signature_accepted(source)
         return SubmitResult(signature, True)
     except pw.IntegrityError:
         pass
@@ -230,6 +235,7 @@ def confirm(token) -> ConfirmResult:
         if updated:
             (Petition.update(signature_count=Petition.signature_count + 1)
              .where(Petition.id == petition.id).execute())
+            milestones.check_threshold(petition.id)
         signature = Signature.get_by_id(signature.id)
         petition = Petition.get_by_id(petition.id)
     return ConfirmResult(signature, petition, bool(updated))

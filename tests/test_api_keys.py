@@ -84,7 +84,7 @@ def _cli(database, *args):
     env = {**os.environ, "PORTAL_DATABASE_URL": database.database_url, "PORTAL_DATA_DIR": str(database.data_dir),
            "PORTAL_COOKIE_SECRET": database.cookie_secret}
     return subprocess.run([sys.executable, "portal.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=120)
 
 
 def test_command_line_create_list_revoke(make, database):

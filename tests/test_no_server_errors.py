@@ -315,8 +315,11 @@ class Sweep:
     def check(self, reply, what, public=False):
         problems = []
         if public:  # what anybody may see shows no account's address either
+            # The reset page greets the holder of a valid reset link with the account's own address
+            # (tests/test_accounts.py asserts it): whoever holds that link owns the account.
+            owner = self.world.petitioner.email if f"/reset/{self.world.reset_token}" in what else None
             for user in self.world.users.values():
-                if user.email in reply.text:
+                if user.email in reply.text and user.email != owner:
                     problems.append(f"public body shows {user.email[:12]}…")
         if reply.code >= 500 or reply.code == 599:
             if _known_osdi_digits_500(reply):
@@ -403,7 +406,7 @@ def swept(web, make, database, caplog, relaxed_rate_limits):
 
 
 @pytest.mark.parametrize("part", range(PARTS))
-@pytest.mark.gen_test(timeout=120)
+@pytest.mark.gen_test
 async def test_every_route_method_and_visitor(swept, part):
     web, world = swept
     rng = random.Random(SEED + part)
@@ -434,7 +437,7 @@ def _accepts(handler, method):
 
 
 @pytest.mark.parametrize("part", range(PARTS))
-@pytest.mark.gen_test(timeout=120)
+@pytest.mark.gen_test
 async def test_odd_bodies_to_every_route_that_takes_one(swept, part):
     web, world = swept
     rng = random.Random(SEED + 100 + part)
@@ -473,7 +476,7 @@ async def test_odd_bodies_to_every_route_that_takes_one(swept, part):
         sweep.failures[:60])
 
 
-@pytest.mark.gen_test(timeout=120)
+@pytest.mark.gen_test
 async def test_every_api_route_with_and_without_keys(swept):
     web, world = swept
     rng = random.Random(SEED + 200)
@@ -500,7 +503,7 @@ async def test_every_api_route_with_and_without_keys(swept):
         sweep.failures[:60])
 
 
-@pytest.mark.gen_test(timeout=60)
+@pytest.mark.gen_test
 async def test_tornados_own_log_lines_hold_no_secrets_or_addresses(swept):
     """Refusals Tornado logs itself (XSRF, missing arguments, bad methods) and our refusal lines
     would quote the request URI with its ?api_key= or link token, the client's IP address, or an

@@ -130,9 +130,11 @@ async def test_osdi_package_lists_follows_links_and_signs(web, make):
     other = OsdiPackage(web, token(make, organisation=make.organisation()))
     code, body = await call(web, "GET", f"{PREFIX}/petitions/d91b-4b2e", other.headers)
     assert code == 404 and body["error"]
-    for unknown in ("4b2e", "d91b", "D91B-4B2E", "action_network:d91b-4b2e"):
+    for unknown in ("4b2e", "d91b", "D91B-4B2E", "other_system:d91b-4b2e"):
         code, _body = await call(web, "GET", f"{PREFIX}/petitions/{unknown}", client.headers)
         assert code == 404, unknown
+    # The full "prefix:id" form names it too (issue 12).
+    assert (await client.request("petitions/action_network:d91b-4b2e", "GET"))["title"] == "Synced"
 
 
 # ---- py-actionnetworkorg 1.1.9 --------------------------------------------------------------------
@@ -319,7 +321,7 @@ async def test_pyactionnetwork_reads_the_entry_point(web, make):
 
 # ---- pacing ---------------------------------------------------------------------------------------
 
-@pytest.mark.gen_test(timeout=30)
+@pytest.mark.gen_test
 async def test_a_burst_is_paced_not_refused_but_the_minute_limit_still_answers_429(web, make, monkeypatch):
     """Parsons and the osdi package page as fast as they can and stop at the first 429: over the
     per-second limit an OSDI request waits for the next second (the same limiter decides)."""

@@ -132,7 +132,7 @@ def test_two_concurrent_submissions_with_one_email_make_one_row(make, database):
     def sign():
         try:
             with db.connection_context():
-                barrier.wait(5)
+                barrier.wait(120)
                 results.append(signatures.submit(petition, full_name="Race Condition", email="race@example.org",
                                                  notify_duplicate=False).created)
         except Exception as error:  # pragma: no cover - reported below
@@ -142,7 +142,7 @@ def test_two_concurrent_submissions_with_one_email_make_one_row(make, database):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(120)
     assert not errors, errors
     assert sorted(results) == [False, False, False, True]
     assert signatures.Signature.select().where(signatures.Signature.email == "race@example.org").count() == 1
