@@ -239,10 +239,14 @@ def test_every_mail_template_renders_in_every_language_without_english_left(make
     class Invitation:
         role = "clerk"
 
+    class Endpoint:
+        id, url, failure_count, disabled_reason = 1, "https://cases.example.org/hooks", 8, "HTTP 500"
+
     context = dict(petition=petition, signature=signature, user=user, response=response, petitions=[petition],
                    url="http://x/link", hours=1, days=7, days_left=3, number=1, maximum=3, delete_after_days=30,
                    note="A note", label=i18n.N_("Open for signatures"), changed={"reference_field": "R-1"},
-                   organisation=organisation, inviter=user, invitation=Invitation())
+                   organisation=organisation, inviter=user, invitation=Invitation(), threshold=1000,
+                   for_organisation=False, endpoint=Endpoint())
     templates = sorted(p.stem for p in (Path(__file__).parent.parent / "templates" / "mail").glob("*.txt"))
     assert len(templates) >= 16
     for language in NON_SOURCE:
