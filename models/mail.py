@@ -32,7 +32,8 @@ class OutboxMessage(BaseModel):
     subject = pw.CharField(max_length=255)
     body = pw.TextField()
     kind = pw.CharField(max_length=48, index=True)  # template name: confirm_signature, status_changed...
-    language = pw.CharField(max_length=16, default="en")  # the recipient's: subject and body are in it
+    # the recipient's: subject and body are in it
+    language = pw.CharField(max_length=16, default="en", constraints=[pw.SQL("DEFAULT 'en'")])
     # Optional key that makes enqueueing idempotent (e.g. "response-notice:12:3456").
     dedupe_key = pw.CharField(max_length=191, null=True, unique=True)
     status = pw.CharField(max_length=12, default="pending", index=True)  # pending sending sent failed

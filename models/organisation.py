@@ -31,7 +31,8 @@ class Organisation(BaseModel):
     description = pw.TextField(default="")
     answer_period_days = pw.IntegerField(default=90)  # default time to answer after handover
     signature_threshold = pw.IntegerField(default=1000)  # count at which a response is promised
-    language = pw.CharField(max_length=16, default="en")  # the language of mail to the organisation
+    # the language of mail to the organisation (the database default fills rows made before migration 0007)
+    language = pw.CharField(max_length=16, default="en", constraints=[pw.SQL("DEFAULT 'en'")])
     created_at = pw.DateTimeField(default=clock.now)
 
     @property

@@ -46,7 +46,8 @@ class Signature(BaseModel):
     api_key = pw.ForeignKeyField(ApiKey, null=True, backref="signatures", on_delete="SET NULL")
     origin = pw.CharField(max_length=255, null=True)
     reminder_sent_at = pw.DateTimeField(null=True)
-    language = pw.CharField(max_length=16, default="en")  # of the page signed on: the signer's mails
+    # of the page signed on: the signer's mails are in it
+    language = pw.CharField(max_length=16, default="en", constraints=[pw.SQL("DEFAULT 'en'")])
 
     class Meta:
         indexes = (
