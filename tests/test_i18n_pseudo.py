@@ -235,11 +235,9 @@ def pseudo(database):
     config.configure(database)
 
 
-@pytest.mark.gen_test(timeout=300)
-async def test_no_visible_text_outside_the_markers(web, make, pseudo):
-    world = World(make)
-    data = stored_text()
-    found, signed_in = {}, None
+async def each_page(web, world, language):
+    """(role, method, path, reply) for every page of World.pages(), fetched as its visitor in `language`."""
+    signed_in = None
     for role, method, path, form in world.pages():
         user = world.user(role)
         if user is not signed_in:
@@ -247,15 +245,21 @@ async def test_no_visible_text_outside_the_markers(web, make, pseudo):
             if user is not None:
                 await web.sign_in(user, PASSWORD)
             signed_in = user
-        web.cookies["language"] = i18n.PSEUDO
-        if method == "GET":
-            reply = await web.get(path)
-        else:
-            reply = await web.post(path, form)
+        web.cookies["language"] = language
+        reply = await (web.get(path) if method == "GET" else web.post(path, form))
         assert reply.code < 500, f"{role} {method} {path}: {reply.code}"
-        # (widgets name the language of the page that embeds them)
-        assert f'<html lang="{i18n.SOURCE_LANGUAGE}">' in reply.text or reply.code in (302, 303) \
-            or "/widget/" in path, path
+        # the page says its language (widgets name the language of the page that embeds them)
+        assert f'<html lang="{i18n.html_lang(language)}">' in reply.text or reply.code in (302, 303) \
+            or "/widget/" in path, (language, path)
+        yield role, method, path, reply
+
+
+@pytest.mark.gen_test(timeout=300)
+async def test_no_visible_text_outside_the_markers(web, make, pseudo):
+    world = World(make)
+    data = stored_text()
+    found = {}
+    async for role, method, path, reply in each_page(web, world, i18n.PSEUDO):
         words = leftover_words(reply.text, data)
         if words:
             found[f"{role} {method} {path} ({reply.code})"] = words
@@ -302,18 +306,7 @@ async def test_every_page_in_every_language_has_no_english_left(web, make):
     found = {}
     for language in NON_SOURCE:
         english = _english_left_in(language)
-        signed_in = None
-        for role, method, path, form in world.pages():
-            user = world.user(role)
-            if user is not signed_in:
-                web.cookies.clear()
-                if user is not None:
-                    await web.sign_in(user, PASSWORD)
-                signed_in = user
-            web.cookies["language"] = language
-            reply = await (web.get(path) if method == "GET" else web.post(path, form))
-            assert f'<html lang="{language}">' in reply.text or reply.code in (302, 303) \
-                or "/widget/" in path, (language, path)
+        async for role, method, path, reply in each_page(web, world, language):
             text = visible_text(reply.text)
             left = sorted(part for part in english if part in text)
             if left:
