@@ -83,8 +83,8 @@ class ApiV1Handler(JsonHandler):
         return key
 
     def requested_language(self):
-        """petitions.eu's `language` parameter as one of our languages (nl_fr -> nl, no -> nb), or None."""
-        return i18n.normalise(self.arg("language"))
+        """petitions.eu's `language` parameter as one of our languages (nl_fr -> nl, {no} -> nb), or None."""
+        return i18n.normalise(params.unbrace(self.arg("language")))
 
     def in_requested_language(self, message):
         """A `message` answer in the requested language (English without one); other error bodies stay English."""

@@ -295,3 +295,27 @@ async def test_the_admin_sets_an_organisations_language_on_its_form(web, make):
         "description": "", "answer_period_days": "56", "signature_threshold": "500"})
     assert refused.code == 400 and "Choose one of: en, nl, de, nb, fr." in refused.text
     assert Organisation.get_by_id(organisation.id).language == "nl"
+
+
+@pytest.mark.gen_test
+async def test_petitions_eu_put_answers_in_the_requested_language_and_errors_stay_english(web, make):
+    import json
+
+    from tests.support_api import new_key
+
+    organisation = make.organisation()
+    petition = make.petition("to_process", organisation=organisation)
+    _key, token = new_key(make, scopes=("update",), organisation=organisation)
+    body = json.dumps({"reference_field": "REF-7"})
+    reply = await web.fetch(f"/api/v1/petitions/{petition.id}?api_key={token}&language=de", method="PUT", body=body,
+                            headers={"Content-Type": "application/json"})
+    assert reply.code == 200 and reply.json()["message"] == "Änderungsanfrage erhalten."
+    again = await web.fetch(f"/api/v1/petitions/{petition.id}?api_key={token}&language={{no}}", method="PUT",
+                            body=body, headers={"Content-Type": "application/json"})
+    assert again.json()["message"] == "Ingenting endret: oppropet har allerede disse verdiene."
+    english = await web.fetch(f"/api/v1/petitions/{petition.id}?api_key={token}", method="PUT", body=body,
+                              headers={"Content-Type": "application/json"})
+    assert english.json()["message"] == "Nothing changed: the petition already has these values."
+    refused = await web.fetch(f"/api/v1/petitions/{petition.id}?api_key={token}&language=nl", method="PUT",
+                              body=json.dumps({"status": "completed"}), headers={"Content-Type": "application/json"})
+    assert refused.code in (400, 409) and "Allowed moves from to_process" in refused.json()["message"]
