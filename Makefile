@@ -4,7 +4,7 @@ PORT   ?= 8888
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run test clean
+.PHONY: setup run test clean messages check-messages
 
 setup: $(VENV)/.installed
 
@@ -21,6 +21,14 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Re-extract every message from the source (Python and templates), merge it into each catalogue in
+# locale/<lang>/LC_MESSAGES/messages.po, compile them, and list what translators still have to do.
+messages: setup
+	$(BIN)/python -m models.catalogues update
+
+check-messages: setup
+	$(BIN)/python -m models.catalogues check
 
 clean:
 	rm -rf $(VENV) data test-artifacts .pytest_cache

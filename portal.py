@@ -22,11 +22,11 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1, ops,
-                      pages, petitioner, privacy, public, responses, ui, workspace)
+from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, languages, moderation,
+                      openapi_v1, ops, pages, petitioner, privacy, public, responses, ui, workspace)
 from handlers import open_data, webhooks, widgets
 from handlers.base import TRANSPORT_MAX_BYTES, NotFoundHandler, StaticHandler, log_request
-from models import config
+from models import config, i18n
 from models.db import bind, db, migrate
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +56,8 @@ ROUTES = [
     (r"/petitions/" + ID + r"/signed", public.SignedHandler),
     (r"/petitions/" + ID + r"/chart\.svg", public.ChartHandler),
     (r"/signatures/confirm/([A-Za-z0-9_\-]{1,128})", public.ConfirmHandler),
+    (r"/language", languages.LanguageHandler),
+    (r"/language/([A-Za-z_-]{2,16})", languages.LanguageHandler),
     (r"/organisations", public.OrganisationsHandler),
     (r"/organisations/" + ID, public.OrganisationHandler),
     (r"/answered", public.AnsweredHandler),
@@ -168,6 +170,7 @@ ROUTES = [
 
 def make_app(settings=None, debug=False):
     settings = settings or config.current()
+    i18n.load()  # compiles stale catalogues
     return tornado.web.Application(
         ROUTES,
         cookie_secret=settings.cookie_secret,
@@ -390,7 +393,8 @@ def cmd_user_create(args):
     from models.user import add_membership, create_user
 
     with db.connection_context(), db.atomic():
-        user = create_user(args.email, args.name, args.password, is_admin=args.admin, is_moderator=args.moderator)
+        user = create_user(args.email, args.name, args.password, is_admin=args.admin, is_moderator=args.moderator,
+                           language=args.language)
         if args.organisation:
             add_membership(user, Organisation.by_slug_or_id(args.organisation), args.role)
     print(f"created user {user.email} (id {user.id})")
@@ -400,7 +404,8 @@ def cmd_organisation_create(args):
     from models.organisation import create_organisation
 
     with db.connection_context():
-        organisation = create_organisation(args.name, args.kind, slug=args.slug, contact_email=args.contact_email)
+        organisation = create_organisation(args.name, args.kind, slug=args.slug, contact_email=args.contact_email,
+                                           language=i18n.normalise(args.language) or i18n.default_language())
     print(f"created organisation {organisation.name} (slug {organisation.slug}, id {organisation.id})")
 
 
@@ -561,6 +566,7 @@ def build_parser():
     create.add_argument("--moderator", action="store_true")
     create.add_argument("--organisation", help="slug of an organisation to join")
     create.add_argument("--role", default="clerk", choices=["clerk", "manager"])
+    create.add_argument("--language", help="the account's language: " + " ".join(i18n.LANGUAGES))
     create.set_defaults(func=cmd_user_create)
 
     organisation = commands.add_parser("organisation", help="organisations").add_subparsers(
@@ -570,6 +576,7 @@ def build_parser():
     create.add_argument("--kind", required=True)
     create.add_argument("--slug")
     create.add_argument("--contact-email")
+    create.add_argument("--language", help="language of its mail: " + " ".join(i18n.LANGUAGES))
     create.set_defaults(func=cmd_organisation_create)
 
     apikey = commands.add_parser("apikey", help="API keys").add_subparsers(dest="apikey_command", required=True)

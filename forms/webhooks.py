@@ -10,7 +10,8 @@ class WebhookForm(BaseForm):
     url = StringField(N_("Address (URL)"), description=N_("The https:// address of your system that receives "
                                                           "the events, like https://cases.example.org/hooks/petitions."))
     description = StringField(N_("Description"), description=N_("So you recognise it later (optional)."))
-    events = SelectMultipleField(N_("Events"), choices=[SelectChoice(name, f"{name} — {label}")
+    events = SelectMultipleField(N_("Events"), choices=[SelectChoice(name, N_("%(label)s (%(event)s)", label=label,
+                                                                               event=name))
                                                         for name, label in EVENTS.items()],
                                  widget=widgets.ListWidget(prefix_label=False),
                                  option_widget=widgets.CheckboxInput(), validate_choice=False)

@@ -9,6 +9,7 @@ from forms.accounts import (AcceptInvitationForm, ChangePasswordForm, NewPasswor
                             SignUpForm)
 from handlers.base import BaseHandler
 from models import account
+from models.i18n import N_
 from models.errors import InvalidInput, NotAllowed
 
 
@@ -22,7 +23,7 @@ class AccountHandler(PageHandler):
         self.render("accounts/notice.html", title=title, message=message)
 
     def link_problem(self, error):
-        self.notice("This link does not work", error.message, status=error.status)
+        self.notice(N_("This link does not work"), error.message, status=error.status)
 
     def set_default_headers(self):
         super().set_default_headers()
@@ -71,12 +72,12 @@ class SignUpHandler(AccountHandler):
     def post(self):
         form = SignUpForm(self.form_data())
         try:
-            account.sign_up(form.email.data, form.name.data, form.password.data)
+            account.sign_up(form.email.data, form.name.data, form.password.data, language=self.locale.code)
         except InvalidInput as error:
             form.add_domain_errors(error)
             return self.show(form)
-        self.notice("Check your mail", "We have sent a mail to the address you gave. Open the link in it to "
-                    "confirm your address; then you can sign in and start a petition.")
+        self.notice(N_("Check your mail"), N_("We have sent a mail to the address you gave. Open the link in it to "
+                    "confirm your address; then you can sign in and start a petition."))
 
     def show(self, form):
         form.password.data = ""
@@ -117,8 +118,8 @@ class ResetRequestHandler(AccountHandler):
             form.add_domain_errors(error)
             self.set_status(400)
             return self.render("accounts/reset_request.html", form=form)
-        self.notice("Check your mail", "If an account has this address, we have sent it a link to choose a new "
-                    "password. The link works once, for one hour.")
+        self.notice(N_("Check your mail"), N_("If an account has this address, we have sent it a link to choose a new "
+                    "password. The link works once, for one hour."))
 
 
 class ResetHandler(AccountHandler):

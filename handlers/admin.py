@@ -7,9 +7,10 @@ from forms.admin import InviteForm, OrganisationForm, RoleForm, UserFlagsForm
 from forms.petition import HideForm
 from handlers.accounts import PageHandler
 from handlers.moderation import ModerationHandler
-from models import account, petitioning
+from models import account, i18n, petitioning
 from models.audit import AuditEvent
 from models.errors import InvalidInput, NotFound
+from models.i18n import N_
 from models.numbers import page_number
 from models.organisation import Organisation
 from models.pagination import paginate
@@ -26,7 +27,7 @@ class AdminHandler(PageHandler):
     def require_admin(self):
         user = self.require_user()
         if not user.is_admin:
-            raise tornado.web.HTTPError(403, reason="This page is for site admins.")
+            raise tornado.web.HTTPError(403, reason=N_("This page is for site admins."))
         return user
 
     def organisation(self, key):
@@ -95,6 +96,10 @@ class OrganisationHandler(AdminHandler):
                     organisation=organisation, saved=True)
 
 
+DONE = {"invite": N_("invitation sent"), "role": N_("role changed"), "remove": N_("member removed"),
+        "cancel": N_("invitation cancelled")}
+
+
 class MembersHandler(AdminHandler):
     """Members, roles and invitations of one organisation: for admins and its managers."""
 
@@ -115,7 +120,7 @@ class MembersHandler(AdminHandler):
         self.render("admin/members.html", organisation=organisation, members=list(members),
                     invitations=list(account.open_invitations(organisation)),
                     invite_form=invite_form or InviteForm(formdata=None), message=message,
-                    flash=self.get_argument("done", "")[:40])
+                    flash=DONE.get(self.get_argument("done", ""), ""))
 
     def post(self, key, action, target=None):
         user, organisation = self.managed(key)
@@ -134,7 +139,8 @@ class MembersHandler(AdminHandler):
             elif action == "cancel":
                 account.cancel_invitation(user, organisation, int(target))
         except InvalidInput as error:
-            return self.show(organisation, status=400, message=" ".join(error.fields.values()))
+            return self.show(organisation, status=400,
+                             message=" ".join(i18n.word(self.locale, text) for text in error.fields.values()))
         self.redirect(f"/admin/organisations/{organisation.slug}/members?done={action}", status=303)
 
 

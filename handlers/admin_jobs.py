@@ -9,6 +9,7 @@ from jobs import scheduler
 from models import jobs as records
 from models.mail import OutboxMessage
 from models.response import Response, notice_progress
+from models.i18n import N_
 
 log = logging.getLogger("portal.jobs")
 
@@ -16,7 +17,7 @@ log = logging.getLogger("portal.jobs")
 def _admin(handler):
     user = handler.require_user()
     if not user.is_admin:
-        raise tornado.web.HTTPError(403, reason="Only site admins may see the scheduled jobs.")
+        raise tornado.web.HTTPError(403, reason=N_("Only site admins may see the scheduled jobs."))
     return user
 
 

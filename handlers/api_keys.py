@@ -10,6 +10,7 @@ from models.apikey import ApiKey, revoke
 from models.errors import InvalidInput, NotFound
 from models.organisation import Organisation
 from models.petition import Petition
+from models.i18n import N_
 
 
 def organisation_choices(user):
@@ -34,7 +35,7 @@ class ApiTokensHandler(BaseHandler):
             if form.organisation.data:
                 organisation = organisations.get(form.organisation.data)
                 if organisation is None:
-                    raise InvalidInput({"organisation": "Choose one of the organisations you work for."})
+                    raise InvalidInput({"organisation": N_("Choose one of the organisations you work for.")})
             key, token = api.issue_key(user, form.name.data, form.scopes.data or [], organisation=organisation,
                                        is_test=form.is_test.data)
         except InvalidInput as error:

@@ -13,10 +13,11 @@ import tornado.web
 from handlers import params
 from handlers.base import JsonHandler
 from handlers.caching import etag_of, finish_cacheable
-from models import api, cache, channels, config
+from models import api, cache, channels, config, i18n
 from models import signature as signatures
 from models.audit import Actor
 from models.errors import DomainError, InvalidInput, NotFound
+from models.i18n import N_
 from models.organisation import Organisation
 from models.petition import RECIPIENT_FIELDS, Petition, update_recipient_fields
 
@@ -82,6 +83,14 @@ class ApiV1Handler(JsonHandler):
         self.key = key
         params.parse_language(self.arg("language"))
         return key
+
+    def requested_language(self):
+        """petitions.eu's `language` parameter as one of our languages (nl_fr -> nl, {no} -> nb), or None."""
+        return i18n.normalise(params.unbrace(self.arg("language")))
+
+    def in_requested_language(self, message):
+        """A `message` answer in the requested language (English without one); other error bodies stay English."""
+        return i18n.word(i18n.get_locale(self.requested_language() or i18n.SOURCE_LANGUAGE), message)
 
     def count_arg(self, default, maximum):
         count = params.parse_int("count", self.arg("count"), default, 1, maximum)
@@ -203,8 +212,9 @@ class PetitionHandler(ApiV1Handler):
                                        message=f"The body names nothing to change. Fix: send any of "
                                                f"{', '.join(RECIPIENT_FIELDS)}.")
         changed = update_recipient_fields(petition, Actor.for_api_key(key), changes)
-        message = "Update request received." if changed else "Nothing changed: the petition already has these values."
-        self.write_json({"message": message, "fields": changed})
+        message = (N_("Update request received.") if changed
+                   else N_("Nothing changed: the petition already has these values."))
+        self.write_json({"message": self.in_requested_language(message), "fields": changed})
 
 
 class SignaturesHandler(ApiV1Handler):
@@ -330,7 +340,7 @@ class SigningHandler(ApiV1Handler):
         params.parse_language(self.arg("language"))
         fields = self.signer_fields(self.get_json_body())
         result = await signatures.submit_async(petition, **fields, source=self.source, api_key=key, origin=origin,
-                                               notify_duplicate=False)
+                                               notify_duplicate=False, language=self.requested_language())
         if not result.created:
             raise api.SignatureExists()
         self.accepted()
@@ -422,7 +432,7 @@ class PetitionsEuSignatureHandler(SigningHandler):
         return body
 
     def accepted(self):
-        self.write_json({"message": "Thank you, confirmation e-mail will be sent"})
+        self.write_json({"message": self.in_requested_language(N_("Thank you, confirmation e-mail will be sent"))})
 
 
 class SignatureCountHandler(ApiV1Handler):

@@ -16,13 +16,15 @@ from urllib.parse import urlparse
 import tornado.log
 import tornado.web
 
-from models import config, metrics
+from models import config, i18n, metrics
 from models.db import db, is_postgres
+from models.i18n import N_
 from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
 from models.sanitize import is_single_line, without_addresses
 
 log = logging.getLogger("portal.web")
 SESSION_COOKIE = "session"
+LANGUAGE_COOKIE = "language"
 MAX_JSON_BYTES = 64 * 1024
 MAX_FORM_BYTES = 1024 * 1024
 # `serve`'s HTTPServer max_body_size: above this Tornado can only reset the connection; between a
@@ -53,12 +55,12 @@ class FormData:
             try:
                 values.append(value.decode("utf-8"))
             except UnicodeDecodeError:
-                raise tornado.web.HTTPError(400, reason="The form contained text that is not valid UTF-8.")
+                raise tornado.web.HTTPError(400, reason=N_("The form contained text that is not valid UTF-8."))
         return values
 
 
 _TAKES_PATH = {}  # (handler class, method, path arguments' shape) -> does the method take them
-NUL_MESSAGE = "The request contained a NUL character; remove it and try again."
+NUL_MESSAGE = N_("The request contained a NUL character; remove it and try again.")
 
 
 class BaseHandler(tornado.web.RequestHandler):
@@ -138,8 +140,9 @@ class BaseHandler(tornado.web.RequestHandler):
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
-            where = "The address" if name is None else "A value in the request"
-            raise tornado.web.HTTPError(400, reason=f"{where} contains text that is not valid UTF-8.") from None
+            reason = (N_("The address contains text that is not valid UTF-8.") if name is None
+                      else N_("A value in the request contains text that is not valid UTF-8."))
+            raise tornado.web.HTTPError(400, reason=reason) from None
 
     def _check_method_takes_path(self):
         """One handler class may serve several routes (a page and its actions): a method that does
@@ -212,6 +215,36 @@ class BaseHandler(tornado.web.RequestHandler):
             del self._xsrf_token
         self.xsrf_token  # noqa: B018 -- sets the new cookie
 
+    # ---- language: the account's choice, the switcher's cookie, Accept-Language, the default ----
+    def get_user_locale(self):
+        cookie = self.get_cookie(LANGUAGE_COOKIE)
+        if cookie == i18n.PSEUDO and self.settings_.pseudo_locale:
+            return i18n.get_locale(i18n.PSEUDO)
+        user = self.current_user
+        code = i18n.choose(self.request.headers.get("Accept-Language"), getattr(user, "language", None), cookie,
+                           settings=self.settings_)
+        return i18n.get_locale(code)
+
+    def language_next(self):
+        """Where the switcher returns to: this page, without the secrets some queries carry."""
+        from urllib.parse import parse_qsl, urlencode
+
+        if self.request.method not in ("GET", "HEAD"):
+            return "/"
+        query = [(k, v) for k, v in parse_qsl(self.request.query, keep_blank_values=True)
+                 if k.lower() not in ("api_key", "api-key", "key", "token")]
+        return self.request.path + ("?" + urlencode(query) if query else "")
+
+    def set_language_cookie(self, code):
+        self.set_cookie(LANGUAGE_COOKIE, code, expires_days=365, httponly=True, samesite="Lax",
+                        secure=self.request.protocol == "https")
+
+    def render(self, template_name, **kwargs):
+        # a page's words depend on the language chosen from these headers
+        self.set_header("Content-Language", i18n.html_lang(self.locale))
+        self.add_header("Vary", "Accept-Language, Cookie")
+        return super().render(template_name, **kwargs)
+
     # ---- access: every page checks through these, the rules themselves are in models/ ----
     @property
     def actor(self):
@@ -230,7 +263,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
                 self.redirect(self.get_login_url() + "?" + urlencode({"next": self.request.uri}))
                 raise tornado.web.Finish()
-            raise tornado.web.HTTPError(403, reason="Sign in first.")
+            raise tornado.web.HTTPError(403, reason=N_("Sign in first."))
         return user
 
     def require_roles(self, petition, roles):
@@ -268,7 +301,11 @@ class BaseHandler(tornado.web.RequestHandler):
     def get_template_namespace(self):
         namespace = super().get_template_namespace()
         namespace.update(settings_=self.settings_, path=self.request.path, error_summary=[],
-                         status_label=self.status_label, csp_nonce=self.csp_nonce)
+                         csp_nonce=self.csp_nonce)
+        namespace.update(i18n.template_helpers(self.locale))
+        namespace["languages"] = [(code, i18n.LANGUAGES[code]) for code in i18n.available(self.settings_)]
+        namespace.update(i18n.labels())
+        namespace["status_label"] = self.status_label  # in the reader's language
         return namespace
 
     def status_label(self, status):
@@ -328,15 +365,15 @@ class BaseHandler(tornado.web.RequestHandler):
             return error.message
         if isinstance(error, tornado.web.HTTPError):
             if error.status_code == 403 and "xsrf" in (error.log_message or "").lower():
-                return ("This form has expired or was not sent from this site. Reload the page and try again.")
+                return N_("This form has expired or was not sent from this site. Reload the page and try again.")
             if error.reason:
                 return error.reason
             if error.status_code == 400 and error.log_message and "argument" in error.log_message:
                 return error.log_message % error.args if error.args else error.log_message
-        return {404: "There is nothing at this address.",
-                405: "This address does not accept that kind of request.",
-                413: "What you sent is too large."}.get(
-            status_code, http.client.responses.get(status_code, "Something went wrong; please try again."))
+        return {404: N_("There is nothing at this address."),
+                405: N_("This address does not accept that kind of request."),
+                413: N_("What you sent is too large.")}.get(
+            status_code, http.client.responses.get(status_code, N_("Something went wrong; please try again.")))
 
     def write_error(self, status_code, **kwargs):
         exc_info = kwargs.get("exc_info")

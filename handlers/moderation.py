@@ -11,6 +11,7 @@ from models.errors import InvalidInput
 from models.numbers import page_number
 from models.pagination import paginate
 from models.petition import TERMINAL, allowed_moves, roles_of
+from models.i18n import N_
 
 
 def _page_number(handler):
@@ -22,7 +23,7 @@ class ModerationHandler(PageHandler):
     def require_moderation_access(self):
         user = self.require_user()
         if not (user.can_moderate or user.memberships.count()):
-            raise tornado.web.HTTPError(403, reason="Moderation is for moderators and the clerks of organisations.")
+            raise tornado.web.HTTPError(403, reason=N_("Moderation is for moderators and the clerks of organisations."))
         return user
 
     def petition_to_moderate(self, key):

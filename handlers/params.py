@@ -118,7 +118,7 @@ def parse_language(value):
         return None
     if text not in LANGUAGES:
         raise _wrong("language", value, f"use one of: {', '.join(LANGUAGES)}, like language=en or language={{en}}.")
-    return text
+    return {"no": "nb"}.get(text, text)  # petitions are stored with BCP 47 codes (migration 0007)
 
 
 def parse_statuses(value):

@@ -6,7 +6,7 @@ import tornado.web
 from forms.signature import SignForm
 from handlers.base import BaseHandler
 from handlers.caching import CachedPageMixin
-from models import chart, clock, search
+from models import chart, clock, i18n, search
 from models import signature as signatures
 from models.audit import Actor
 from models.errors import InvalidInput, NotFound, NotSignable
@@ -124,8 +124,10 @@ class SignHandler(PetitionHandler):
             if not form.validate():  # the terms box: show every other message too, store nothing
                 signatures.validate(**fields)
                 return self.show(petition, form, status=400)
+            # the signer's mails are in the language of the page they signed on
             result = await signatures.submit_async(petition, show_name=form.show_name.data,
-                                                   wants_notice=form.wants_notice.data, source="web", **fields)
+                                                   wants_notice=form.wants_notice.data, source="web",
+                                                   language=i18n.html_lang(self.locale), **fields)
         except InvalidInput as error:
             form.add_domain_errors(error)
             return self.show(petition, form, status=400)

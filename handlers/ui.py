@@ -1,10 +1,12 @@
 """UI modules used in templates: {% module Field(form.name) %} renders a WTForms field with its
-label, help text and errors. WTForms returns Markup; Tornado would escape it, so this module
-renders it raw (WTForms has escaped the values itself).
+label, help text and errors, in the reader's language. WTForms returns Markup; Tornado would escape
+it, so this module renders it raw (WTForms has escaped the values itself).
 
 Each control is tied to its hint and its error (`aria-describedby`) and marked `aria-invalid`
 when it has one; the page's error summary (templates/_error_summary.html) links to `control_id`."""
 import tornado.web
+
+from models import i18n
 
 LISTED = ("RadioField", "SelectMultipleField")  # a list of inputs: the first one takes the link
 
@@ -38,7 +40,21 @@ class Field(tornado.web.UIModule):
             attributes["aria-invalid"] = "true"
         if described:
             attributes["aria-describedby"] = " ".join(described)
+        if getattr(field, "choices", None) and isinstance(field.choices, list):
+            field.choices = [self._translated(choice) for choice in field.choices]
         return self.render_string("_field.html", field=field, attributes=attributes)
+
+    def _translated(self, choice):
+        """Choice labels marked with N_() are worded here; names (organisations, languages) stay."""
+        label = getattr(choice, "label", None) if not isinstance(choice, tuple) else choice[1]
+        if not isinstance(label, i18n.Msg):
+            return choice
+        text = i18n.word(self.locale, label)
+        if isinstance(choice, tuple):
+            return (choice[0], text, *choice[2:])
+        from dataclasses import replace
+
+        return replace(choice, label=text)
 
 
 class Pager(tornado.web.UIModule):

@@ -9,7 +9,7 @@ import tornado.locale
 import tornado.web
 
 from handlers.base import BaseHandler
-from models import api, widgets
+from models import api, i18n, widgets
 from models.errors import NotFound
 
 
@@ -24,7 +24,9 @@ class WidgetBase(BaseHandler):
 
     def get_user_locale(self):
         lang = self.get_query_argument("lang", "")
-        return tornado.locale.get(lang.replace("-", "_")) if widgets.LANG_RE.match(lang or "") else None
+        code = i18n.normalise(lang) if widgets.LANG_RE.match(lang or "") else None
+        # the host page's lang= first (nl-BE -> nl, no -> nb), then the portal's own choice (cookie, browser)
+        return i18n.get_locale(code) if code else super().get_user_locale()
 
     def check_xsrf_cookie(self):
         pass  # widgets take no form posts of ours

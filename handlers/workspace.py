@@ -14,7 +14,8 @@ import tornado.web
 
 from forms.workspace import RecipientForm, ResponseForm
 from handlers.base import BaseHandler
-from models import answering
+from models import answering, i18n
+from models.i18n import N_
 from models.audit import history
 from models.chart import signatures_per_day
 from models.errors import InvalidInput, NotAllowed, NotFound, TransitionRefused
@@ -29,13 +30,13 @@ from models.user import Membership
 PER_PAGE = 25
 WORK_STATUSES = [s for s in STATUSES if s != "concept"]  # drafts are the petitioner's own
 SORTS = {
-    "answer_due_date": ("Answer-due date", Petition.answer_due_date),
-    "date_projected": ("Handover date", Petition.date_projected),
-    "closes_at": ("Closing date", Petition.closes_at),
-    "updated": ("Last change", Petition.updated_at),
+    "answer_due_date": (N_("Answer-due date"), Petition.answer_due_date),
+    "date_projected": (N_("Handover date"), Petition.date_projected),
+    "closes_at": (N_("Closing date"), Petition.closes_at),
+    "updated": (N_("Last change"), Petition.updated_at),
 }
-FIELD_LABELS = {"date_projected": "Handover date", "reference_field": "Reference",
-                "answer_due_date": "Answer due by", "status": "Status", "response": "Response"}
+FIELD_LABELS = {"date_projected": N_("Handover date"), "reference_field": N_("Reference"),
+                "answer_due_date": N_("Answer due by"), "status": N_("Status"), "response": N_("Response")}
 
 
 class WorkspaceBase(BaseHandler):
@@ -84,8 +85,8 @@ class WorkspaceHandler(WorkspaceBase):
         if len(organisations) == 1:
             return self.redirect(f"/workspace/{organisations[0].slug}")
         if not organisations:
-            raise tornado.web.HTTPError(403, reason="The workspace is for members of an organisation; "
-                                                    "ask your organisation's manager or a site admin to invite you.")
+            raise tornado.web.HTTPError(403, reason=N_("The workspace is for members of an organisation; "
+                                                    "ask your organisation's manager or a site admin to invite you."))
         rows = []
         for organisation in organisations:
             counts = {name: query.count() for name, query in answering.needs_attention(organisation).items()}
@@ -193,22 +194,29 @@ def _short(value, limit=160):
 
 def describe(event):
     """One audit event in words: what changed (the template adds who, when and the channel)."""
+    # a Msg: the page words it in the reader's language (tr)
     if event.action in ("status", "reopen"):
-        what = f"Status: {STATUS_LABELS.get(event.old_value, event.old_value)} → " \
-               f"{STATUS_LABELS.get(event.new_value, event.new_value)}"
-        return ("Reopened. " if event.action == "reopen" else "") + what
+        old = STATUS_LABELS.get(event.old_value, event.old_value)
+        new = STATUS_LABELS.get(event.new_value, event.new_value)
+        if event.action == "reopen":
+            return N_("Reopened. Status: %(old)s → %(new)s", old=old, new=new)
+        return N_("Status: %(old)s → %(new)s", old=old, new=new)
     if event.action == "field":
         label = FIELD_LABELS.get(event.field, event.field)
-        return f"{label}: {_short(event.old_value)} → {_short(event.new_value)}"
+        return N_("%(field)s: %(old)s → %(new)s", field=label, old=_short(event.old_value), new=_short(event.new_value))
     if event.action == "response":
-        return f"Response published: {_short(event.new_value)}"
+        return N_("Response published: %(title)s", title=_short(event.new_value))
     if event.action in ("hidden", "unhidden"):  # the reason is for site admins
-        return "Hidden from public pages" if event.action == "hidden" else "Shown on public pages again"
+        return N_("Hidden from public pages") if event.action == "hidden" else N_("Shown on public pages again")
     label = FIELD_LABELS.get(event.field, event.field or "")
-    text = f"{event.action.replace('_', ' ').capitalize()}{': ' + label if label else ''}"
+    action = ACTION_LABELS.get(event.action, event.action.replace("_", " "))
     if event.old_value is not None or event.new_value is not None:
-        text += f" ({_short(event.old_value, 80)} → {_short(event.new_value, 80)})"
-    return text
+        return N_("%(action)s %(field)s (%(old)s → %(new)s)", action=action, field=label,
+                  old=_short(event.old_value, 80), new=_short(event.new_value, 80))
+    return N_("%(action)s %(field)s", action=action, field=label)
+
+
+ACTION_LABELS = {"created": N_("Created"), "edited": N_("Edited"), "invitation": N_("Invitation")}
 
 
 NOTE_HIDDEN = ("hidden", "unhidden")
@@ -258,10 +266,12 @@ class PetitionWorkspaceHandler(WorkspaceBase):
 
 # ---- responses ---------------------------------------------------------------------------------------
 
-def _response_form(organisation, formdata=None, response=None, selected=()):
+def _response_form(organisation, formdata=None, response=None, selected=(), locale=None):
     form = ResponseForm(formdata)
-    choices = [(str(p.id), f"{p.title} ({STATUS_LABELS[p.status]}"
-                           f"{', ref. ' + p.reference_field if p.reference_field else ''})")
+    word = (lambda message: i18n.word(locale, message)) if locale else str
+    ref = word(N_("ref."))
+    choices = [(str(p.id), f"{p.title} ({word(STATUS_LABELS[p.status])}"
+                           f"{', ' + ref + ' ' + p.reference_field if p.reference_field else ''})")
                for p in answering.answerable_petitions(organisation)]
     form.petitions.choices = choices
     if formdata is None:
@@ -280,11 +290,11 @@ class NewResponseHandler(WorkspaceBase):
         organisation = self._organisation(key)
         selected = [p for p in self.get_arguments("petition") if is_number(p)]
         self.render("workspace/response_form.html", organisation=organisation, response=None,
-                    form=_response_form(organisation, selected=selected))
+                    form=_response_form(organisation, selected=selected, locale=self.locale))
 
     def post(self, key):
         organisation = self._organisation(key)
-        form = _response_form(organisation, self.form_data())
+        form = _response_form(organisation, self.form_data(), locale=self.locale)
         try:
             response = answering.save_draft(organisation, self.actor, form.title.data, form.body.data,
                                             form.petitions.data)
@@ -303,12 +313,12 @@ class EditResponseHandler(WorkspaceBase):
         if response.published_at is not None:
             return self.redirect(f"/workspace/responses/{response.id}")
         self.render("workspace/response_form.html", organisation=response.organisation, response=response,
-                    form=_response_form(response.organisation, response=response))
+                    form=_response_form(response.organisation, response=response, locale=self.locale))
 
     def post(self, key):
         response = self._response(key)
         organisation = response.organisation
-        form = _response_form(organisation, self.form_data())
+        form = _response_form(organisation, self.form_data(), locale=self.locale)
         try:
             answering.save_draft(organisation, self.actor, form.title.data, form.body.data, form.petitions.data,
                                  response=response)

@@ -9,7 +9,7 @@ import peewee as pw
 from models import clock, mail
 from models.db import db
 from models.jobs import ReminderSent
-from models.petition import Petition, _recipients_of_organisation
+from models.petition import Petition, recipients_with_languages
 from models.response import response_for
 
 NAME = "answer_due_reminders"
@@ -36,9 +36,9 @@ def _send(petition_id, kind, template, **context):
                                     sent_at=clock.now())
         except pw.IntegrityError:  # sent already (by another process)
             return 0
-        addresses = _recipients_of_organisation(petition)
-        for address in addresses:
-            mail.enqueue(address, template, petition=petition, **context)
+        addresses = recipients_with_languages(petition)
+        for address, language in addresses:
+            mail.enqueue(address, template, petition=petition, language=language, **context)
     log.info("petition %s: %s sent to %s addresses", petition_id, kind, len(addresses))
     return 1
 

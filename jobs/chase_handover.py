@@ -10,7 +10,7 @@ import peewee as pw
 from models import clock, mail
 from models.db import db
 from models.jobs import ChaseRecord
-from models.petition import Petition, _recipients_of_organisation
+from models.petition import Petition, recipients_with_languages
 
 NAME = "chase_handover"
 DEFAULT_SCHEDULE = "cron 15 6 * * *"
@@ -39,10 +39,11 @@ def run(settings):
                 petition = Petition.get_by_id(row.id)
                 if petition.status != "to_process" or petition.date_projected is not None:
                     continue
-                addresses = _recipients_of_organisation(petition)
+                addresses = recipients_with_languages(petition)
                 ChaseRecord.create(petition_id=petition.id, number=number, sent_at=now, recipients=len(addresses))
-                for address in addresses:
-                    mail.enqueue(address, "chase_handover", petition=petition, number=number, maximum=maximum)
+                for address, language in addresses:
+                    mail.enqueue(address, "chase_handover", petition=petition, number=number, maximum=maximum,
+                                 language=language)
         except pw.IntegrityError:  # another process sent this reminder a moment ago
             continue
         counts["reminded"] += 1

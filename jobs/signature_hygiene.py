@@ -41,6 +41,7 @@ def remind(settings, now):
                                  & Signature.confirmed_at.is_null()).execute())
                 if marked:
                     mail.enqueue(signature.email, "signature_reminder", petition=signature.petition,
+                                 language=signature.language,
                                  signature=signature, url=confirm_url(token), withdraw_url=withdraw_url(signature),
                                  delete_after_days=settings["delete_after_days"])
                     reminded += 1

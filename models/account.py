@@ -17,6 +17,7 @@ from models.sanitize import check_single_line
 from models.tokens import hash_token
 from models.user import (Membership, User, add_membership, check_password_strength, create_user, normalise_email,
                          valid_email)
+from models.i18n import N_
 
 # Throttling: failed sign-ins counted over a sliding window, per account and per client address.
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
@@ -103,10 +104,11 @@ def _record_attempt(key, address, succeeded):
 def _check_throttle(key, address):
     minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
     if _failures(SignInAttempt.account_key == key) >= MAX_FAILURES_PER_ACCOUNT:
-        raise TooManyAttempts(f"Too many failed sign-ins for this account. Wait {minutes} minutes and try again, "
-                              "or reset your password.")
+        raise TooManyAttempts(N_("Too many failed sign-ins for this account. Wait %(minutes)s minutes and try "
+                                 "again, or reset your password.", minutes=minutes))
     if _failures(SignInAttempt.address == (address or "")[:64]) >= MAX_FAILURES_PER_ADDRESS:
-        raise TooManyAttempts(f"Too many failed sign-ins from your network. Wait {minutes} minutes and try again.")
+        raise TooManyAttempts(N_("Too many failed sign-ins from your network. Wait %(minutes)s minutes and try again.",
+                                 minutes=minutes))
 
 
 def authenticate(email, password, address):
@@ -134,10 +136,10 @@ def authenticate(email, password, address):
         ok = False
     _record_attempt(key, address, ok)
     if not ok:
-        raise InvalidInput({"password": "The email address or the password is not right."})
+        raise InvalidInput({"password": N_("The email address or the password is not right.")})
     if user.email_confirmed_at is None:
         send_confirmation(user, only_if_none_recent=True)
-        raise NotAllowed("Confirm your email address first: we have sent you a mail with a link.")
+        raise NotAllowed(N_("Confirm your email address first: we have sent you a mail with a link."))
     return user
 
 
@@ -174,7 +176,7 @@ def request_password_reset(email):
     """Mail a reset link when an account exists. Says nothing either way (no account probing)."""
     email = normalise_email(email)
     if not valid_email(email):
-        raise InvalidInput({"email": "Give a valid email address, like name@example.org."})
+        raise InvalidInput({"email": N_("Give a valid email address, like name@example.org.")})
     user = User.get_or_none(User.email == email)
     if user is None:
         return None
@@ -182,7 +184,7 @@ def request_password_reset(email):
         return user  # one link per few minutes: the form cannot be used to flood someone's mailbox
     with db.atomic():
         token = _new_token(user, "reset", RESET_VALID)
-        mail.enqueue(user.email, "password_reset", user=user,
+        mail.enqueue(user.email, "password_reset", user=user, language=mail.language_of(user),
                      url=f"{config.current().base_url}/reset/{token}", hours=int(RESET_VALID.total_seconds() // 3600))
     return user
 
@@ -219,7 +221,7 @@ def reset_password(token, password):
 
 def change_password(user, current_password, new_password):
     if not user.check_password(current_password):
-        raise InvalidInput({"current_password": "This is not your current password."})
+        raise InvalidInput({"current_password": N_("This is not your current password.")})
     with db.atomic():
         _set_password(user, new_password, field="new_password")
     return user
@@ -227,7 +229,7 @@ def change_password(user, current_password, new_password):
 
 # ---- sign-up and email confirmation -------------------------------------------------------------
 
-def sign_up(email, name, password):
+def sign_up(email, name, password, language=None):
     """Create an unconfirmed petitioner account and mail the confirmation link.
 
     When the address has an account already, that account's owner gets a mail saying so and the
@@ -244,13 +246,14 @@ def sign_up(email, name, password):
         problem = check_password_strength(password)
         errors = check_single_line({"password": problem} if problem else {}, name=(name or "").strip())
         if not (name or "").strip():
-            errors["name"] = "Give a name of 1 to 255 characters."
+            errors["name"] = N_("Give a name of 1 to 255 characters.")
         if errors:  # the same refusals as for a new account: the form reveals nothing
             raise InvalidInput(errors)
-        mail.enqueue(existing.email, "account_exists", user=existing, url=f"{config.current().base_url}/reset")
+        mail.enqueue(existing.email, "account_exists", user=existing, url=f"{config.current().base_url}/reset",
+                     language=mail.language_of(existing))
         return None
     with db.atomic():
-        user = create_user(email, name, password, confirmed=False)
+        user = create_user(email, name, password, confirmed=False, language=language)
         send_confirmation(user)
     return user
 
@@ -266,7 +269,8 @@ def send_confirmation(user, only_if_none_recent=False):
     if only_if_none_recent and _recent_token(user, "confirm_email", RESEND_AFTER):
         return
     token = _new_token(user, "confirm_email", CONFIRM_VALID)
-    mail.enqueue(user.email, "confirm_email", user=user, url=f"{config.current().base_url}/confirm-email/{token}")
+    mail.enqueue(user.email, "confirm_email", user=user, url=f"{config.current().base_url}/confirm-email/{token}",
+                 language=mail.language_of(user))
 
 
 def check_confirmation_token(token):
@@ -299,7 +303,7 @@ def can_manage_members(user, organisation) -> bool:
 
 def require_member_manager(user, organisation):
     if not can_manage_members(user, organisation):
-        raise NotFound(f"There is no organisation {organisation.slug!r}.")
+        raise NotFound(N_("There is no organisation %(name)s.", name=repr(organisation.slug)))
 
 
 def invite(inviter, organisation, email, role="clerk"):
@@ -308,15 +312,16 @@ def invite(inviter, organisation, email, role="clerk"):
     email = normalise_email(email)
     errors = {}
     if not valid_email(email):
-        errors["email"] = "Give a valid email address, like name@example.org."
+        errors["email"] = N_("Give a valid email address, like name@example.org.")
     if role not in ROLES:
-        errors["role"] = f"Choose one of: {', '.join(ROLES)}."
+        errors["role"] = N_("Choose one of: %(choices)s.", choices=", ".join(ROLES))
     if role == "manager" and not (inviter.is_admin or inviter.is_member_of(organisation.id, roles=("manager",))):
-        errors["role"] = "Only managers and admins may invite managers."
+        errors["role"] = N_("Only managers and admins may invite managers.")
     if not errors:
         existing = User.get_or_none(User.email == email)
         if existing is not None and existing.is_member_of(organisation.id):
-            errors["email"] = f"{email} is a member of {organisation.name} already."
+            errors["email"] = N_("%(email)s is a member of %(organisation)s already.", email=email,
+                                 organisation=organisation.name)
     if errors:
         raise InvalidInput(errors)
     token = secrets.token_urlsafe(32)
@@ -327,6 +332,7 @@ def invite(inviter, organisation, email, role="clerk"):
                                        expires_at=now + INVITATION_VALID)
         _audit(inviter, "invitation", field="role", new=role, note=f"invitation {invitation.id} to {organisation.slug}")
         mail.enqueue(email, "invitation", invitation=invitation, organisation=organisation, inviter=inviter,
+                     language=mail.language_of(organisation),
                      url=f"{config.current().base_url}/invitations/{token}", days=INVITATION_VALID.days)
     return invitation
 
@@ -353,7 +359,7 @@ def accept_invitation(token, name=None, password=None):
             errors = {}
             name = (name or "").strip()
             if not name or len(name) > 255:
-                errors["name"] = "Give a name of 1 to 255 characters."
+                errors["name"] = N_("Give a name of 1 to 255 characters.")
             check_single_line(errors, name=name)
             problem = check_password_strength(password)
             if problem:
@@ -389,7 +395,7 @@ def cancel_invitation(manager, organisation, invitation_id):
                .where((Invitation.id == invitation_id) & (Invitation.organisation == organisation)
                       & Invitation.accepted_at.is_null()).execute())
     if not deleted:
-        raise NotFound("There is no such open invitation.")
+        raise NotFound(N_("There is no such open invitation."))
 
 
 # ---- members, users, organisations (admin and managers) ---------------------------------------
@@ -405,10 +411,10 @@ def _audit(actor_user, action, field=None, old=None, new=None, note=None):
 def change_member_role(manager, organisation, user_id, role):
     require_member_manager(manager, organisation)
     if role not in ROLES:
-        raise InvalidInput({"role": f"Choose one of: {', '.join(ROLES)}."})
+        raise InvalidInput({"role": N_("Choose one of: %(choices)s.", choices=", ".join(ROLES))})
     membership = Membership.get_or_none((Membership.user == user_id) & (Membership.organisation == organisation))
     if membership is None:
-        raise NotFound("This person is not a member of the organisation.")
+        raise NotFound(N_("This person is not a member of the organisation."))
     with db.atomic():
         if membership.role == "manager" and role != "manager":
             _keep_a_manager(manager, organisation, user_id)
@@ -423,7 +429,7 @@ def remove_member(manager, organisation, user_id):
     require_member_manager(manager, organisation)
     membership = Membership.get_or_none((Membership.user == user_id) & (Membership.organisation == organisation))
     if membership is None:
-        raise NotFound("This person is not a member of the organisation.")
+        raise NotFound(N_("This person is not a member of the organisation."))
     with db.atomic():
         if membership.role == "manager":
             _keep_a_manager(manager, organisation, user_id)
@@ -440,14 +446,14 @@ def _keep_a_manager(actor, organisation, user_id):
               .where((Membership.organisation == organisation) & (Membership.role == "manager")
                      & (Membership.user != user_id)).count())
     if not others:
-        raise InvalidInput({"role": "The organisation needs at least one manager; make someone else manager first."})
+        raise InvalidInput({"role": N_("The organisation needs at least one manager; make someone else manager first.")})
 
 
 def set_user_flags(admin, user, is_admin=None, is_moderator=None):
     if not admin.is_admin:
-        raise NotAllowed("Only site admins may change who is admin or moderator.")
+        raise NotAllowed(N_("Only site admins may change who is admin or moderator."))
     if admin.id == user.id and is_admin is False:
-        raise InvalidInput({"is_admin": "You cannot take away your own admin rights."})
+        raise InvalidInput({"is_admin": N_("You cannot take away your own admin rights.")})
     with db.atomic():
         for name, value in (("is_admin", is_admin), ("is_moderator", is_moderator)):
             if value is not None and bool(value) != getattr(user, name):
@@ -457,7 +463,8 @@ def set_user_flags(admin, user, is_admin=None, is_moderator=None):
     return user
 
 
-ORGANISATION_FIELDS = ("name", "kind", "contact_email", "description", "answer_period_days", "signature_threshold")
+ORGANISATION_FIELDS = ("name", "kind", "language", "contact_email", "description", "answer_period_days",
+                       "signature_threshold")
 
 
 def validate_organisation(values):
@@ -466,33 +473,40 @@ def validate_organisation(values):
     if "name" in values:
         name = (values["name"] or "").strip()
         if not name or len(name) > 255:
-            errors["name"] = "Give a name of 1 to 255 characters."
+            errors["name"] = N_("Give a name of 1 to 255 characters.")
         check_single_line(errors, name=name)
         clean["name"] = name
     if "kind" in values:
         if values["kind"] not in KINDS:
-            errors["kind"] = f"Choose one of: {', '.join(KINDS)}."
+            errors["kind"] = N_("Choose one of: %(choices)s.", choices=", ".join(KINDS))
         clean["kind"] = values["kind"]
     if "contact_email" in values:
         address = normalise_email(values["contact_email"]) or None
         if address and not valid_email(address):
-            errors["contact_email"] = "Give a valid email address, or leave it empty."
+            errors["contact_email"] = N_("Give a valid email address, or leave it empty.")
         clean["contact_email"] = address
     if "description" in values:
         from models.sanitize import rich_text
 
         clean["description"] = rich_text(values["description"] or "")
-    for name, low, high, label in (("answer_period_days", 1, 3650, "days"),
-                                   ("signature_threshold", 0, 100_000_000, "signatures")):
+    if "language" in values:
+        from models import i18n
+
+        language = i18n.normalise(values["language"])
+        if language is None:
+            errors["language"] = N_("Choose one of: %(choices)s.", choices=", ".join(i18n.LANGUAGES))
+        clean["language"] = language
+    for name, low, high, label in (("answer_period_days", 1, 3650, N_("Give a whole number of days.")),
+                                   ("signature_threshold", 0, 100_000_000, N_("Give a whole number of signatures."))):
         if name in values:
             value = values[name]
             try:
                 number = int(value)
             except (TypeError, ValueError):
-                errors[name] = f"Give a whole number of {label}."
+                errors[name] = label
                 continue
             if not low <= number <= high:
-                errors[name] = f"Give a number from {low} to {high}."
+                errors[name] = N_("Give a number from %(low)s to %(high)s.", low=low, high=high)
             clean[name] = number
     if errors:
         raise InvalidInput(errors)
@@ -503,12 +517,12 @@ def create_organisation_for(admin, values, slug=None):
     from models.organisation import create_organisation
 
     if not admin.is_admin:
-        raise NotAllowed("Only site admins may create organisations.")
+        raise NotAllowed(N_("Only site admins may create organisations."))
     clean = validate_organisation({k: values.get(k) for k in ORGANISATION_FIELDS if k in values})
     from models.organisation import slugify
 
     if slugify(slug or clean.get("name") or "") == "new":  # /admin/organisations/new is the create form
-        raise InvalidInput({"slug": "The slug 'new' is reserved; choose another."})
+        raise InvalidInput({"slug": N_("The slug 'new' is reserved; choose another.")})
     name, kind = clean.pop("name", ""), clean.pop("kind", "other")
     contact = clean.pop("contact_email", None)
     with db.atomic():
@@ -519,7 +533,7 @@ def create_organisation_for(admin, values, slug=None):
 
 def update_organisation(admin, organisation, values):
     if not admin.is_admin:
-        raise NotAllowed("Only site admins may change organisations.")
+        raise NotAllowed(N_("Only site admins may change organisations."))
     clean = validate_organisation({k: values[k] for k in ORGANISATION_FIELDS if k in values})
     changed = {k: v for k, v in clean.items() if getattr(organisation, k) != v}
     with db.atomic():
@@ -530,3 +544,15 @@ def update_organisation(admin, organisation, values):
         if changed:
             Organisation.update(**changed).where(Organisation.id == organisation.id).execute()
     return Organisation.get_by_id(organisation.id)
+
+
+def set_language(user, code):
+    """Keep the account's language (pages after sign-in, and every mail to the account)."""
+    from models import i18n
+
+    code = i18n.normalise(code)
+    if code is None:
+        raise InvalidInput({"language": i18n.N_("Choose one of the languages offered.")})
+    User.update(language=code).where(User.id == user.id).execute()
+    user.language = code
+    return code

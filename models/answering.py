@@ -13,6 +13,7 @@ import datetime as dt
 from models import audit, clock, mail, webhooks
 from models.db import db, is_postgres
 from models.errors import InvalidInput, NotAllowed, NotFound, TransitionRefused
+from models.i18n import N_
 from models.numbers import is_number
 from models.petition import Petition, transition
 from models.response import Response, ResponsePetition, notice_key
@@ -41,7 +42,7 @@ def may_answer(actor: audit.Actor, organisation_id) -> bool:
 
 def _require_answerer(actor, organisation):
     if not may_answer(actor, organisation.id):
-        raise NotAllowed(f"Only clerks of {organisation.name} may write its responses.")
+        raise NotAllowed(N_("Only clerks of %(organisation)s may write its responses.", organisation=organisation.name))
 
 
 def answerable_petitions(organisation):
@@ -61,26 +62,27 @@ def _clean(organisation, title, body, petition_ids):
     errors = {}
     title = (title or "").strip() if isinstance(title, str) or title is None else None
     if title is None:
-        errors["title"] = "Give the title as text."
+        errors["title"] = N_("Give the title as text.")
     elif not title:
-        errors["title"] = "Give the response a title."
+        errors["title"] = N_("Give the response a title.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Use at most {TITLE_MAX} characters for the title (this one has {len(title)})."
+        errors["title"] = N_("Use at most %(count)s characters for the title (this one has %(length)s).",
+                             count=TITLE_MAX, length=len(title))
     if body is not None and not isinstance(body, str):
-        errors["body"] = "Give the text of the response as text."
+        errors["body"] = N_("Give the text of the response as text.")
         body = ""
     if len(body or "") > BODY_MAX:
-        errors["body"] = f"Use at most {BODY_MAX} characters for the response."
+        errors["body"] = N_("Use at most %(count)s characters for the response.", count=BODY_MAX)
     clean_body = from_markdown(body or "")  # Markdown (older HTML passes through), then nh3
     if "body" not in errors and not plain_text(clean_body):
-        errors["body"] = "Write the text of the response."
+        errors["body"] = N_("Write the text of the response.")
     ids = []
     for value in petition_ids or []:
         if isinstance(value, Petition):
             value = value.id
         text = str(value).strip()
         if not is_number(text, 12):
-            errors["petitions"] = "Choose petitions from the list."
+            errors["petitions"] = N_("Choose petitions from the list.")
             break
         if int(text) not in ids:
             ids.append(int(text))
@@ -88,10 +90,10 @@ def _clean(organisation, title, body, petition_ids):
     if ids and "petitions" not in errors:
         petitions = list(answerable_petitions(organisation).where(Petition.id.in_(ids)))
         if len(petitions) != len(ids):
-            errors["petitions"] = (f"A response can answer only {organisation.name}'s petitions that are closed or "
-                                   "being answered (to_process or in_process).")
+            errors["petitions"] = N_("A response can answer only the petitions of %(organisation)s that are closed "
+                                     "or being answered (to_process or in_process).", organisation=organisation.name)
     elif "petitions" not in errors:
-        errors["petitions"] = "Choose at least one petition this response answers."
+        errors["petitions"] = N_("Choose at least one petition this response answers.")
     if errors:
         raise InvalidInput(errors)
     return title, clean_body, petitions
@@ -101,9 +103,9 @@ def save_draft(organisation, actor, title, body, petition_ids, response=None):
     """Create (or, given `response`, update) an unpublished response. Body HTML is sanitised."""
     _require_answerer(actor, organisation)
     if response is not None and (response.organisation_id != organisation.id):
-        raise NotFound("There is no such response.")
+        raise NotFound(N_("There is no such response."))
     if response is not None and response.published_at is not None:
-        raise InvalidInput({"title": "This response is published already and can no longer be edited."})
+        raise InvalidInput({"title": N_("This response is published already and can no longer be edited.")})
     source = body.strip() if isinstance(body, str) else None
     title, body, petitions = _clean(organisation, title, body, petition_ids)
     with db.atomic():
@@ -123,7 +125,7 @@ def get_response(response_id, organisation=None):
     text = str(response_id)
     response = Response.get_or_none(Response.id == int(text)) if is_number(text, 11) else None
     if response is None or (organisation is not None and response.organisation_id != organisation.id):
-        raise NotFound(f"There is no response {text[:20]!r}.")
+        raise NotFound(N_("There is no response %(id)s.", id=repr(text[:20])))
     return response
 
 
@@ -144,9 +146,9 @@ def publish_response(response, actor, petitions=None):
             query = query.for_update()
         response = query.first()
         if response is None:
-            raise NotFound("There is no such response.")
+            raise NotFound(N_("There is no such response."))
         if response.published_at is not None:
-            raise TransitionRefused("published", "published", [], reason="This response is published already.")
+            raise TransitionRefused("published", "published", [], reason=N_("This response is published already."))
         _, _, chosen = _clean(organisation, response.title, response.body,
                               petitions if petitions is not None else [p.id for p in linked_petitions(response)])
         now = clock.now()
@@ -166,7 +168,7 @@ def publish_response(response, actor, petitions=None):
         for user_id, answered in leads.items():
             lead = answered[0].lead_petitioner
             mail.enqueue(lead.email, "response_published", dedupe_key=notice_key(response.id, None, user_id),
-                         response=response, petitions=answered, user=lead)
+                         response=response, petitions=answered, user=lead, language=mail.language_of(lead))
     return response
 
 
@@ -205,9 +207,9 @@ def needs_attention(organisation, today=None):
 
 
 ATTENTION_LABELS = {
-    "overdue": "Overdue answers",
-    "due_soon": f"Answers due within {ATTENTION_DAYS} days",
-    "no_handover": "Closed, no handover date yet",
+    "overdue": N_("Overdue answers"),
+    "due_soon": N_("Answers due within %(days)s days", days=ATTENTION_DAYS),
+    "no_handover": N_("Closed, no handover date yet"),
 }
 
 

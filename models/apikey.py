@@ -78,12 +78,12 @@ def create_key(user, name, scopes, organisation=None, is_test=False, is_partner=
     scopes = sorted({s.strip() for s in scopes if s and s.strip()})
     errors = {}
     if not scopes or any(s not in SCOPES for s in scopes):
-        errors["scopes"] = f"Choose one or more of: {', '.join(SCOPES)}."
+        errors["scopes"] = N_("Choose one or more of: %(choices)s.", choices=", ".join(SCOPES))
     if "update" in scopes and organisation is None:
-        errors["organisation"] = "A key with the update scope belongs to exactly one organisation."
+        errors["organisation"] = N_("A key with the update scope belongs to exactly one organisation.")
     name = (name or "").strip() or "API key"
     if len(name) > 100:
-        errors["name"] = "Use at most 100 characters."
+        errors["name"] = N_("Use at most 100 characters.")
     check_single_line(errors, name=name)
     if errors:
         raise InvalidInput(errors)

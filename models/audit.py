@@ -5,8 +5,20 @@ import peewee as pw
 
 from models import clock
 from models.db import BaseModel
+from models.i18n import N_
 
 CHANNELS = ("web", "api", "job", "cli")
+CHANNEL_LABELS = {"web": N_("web"), "api": N_("API"), "job": N_("scheduled job"), "cli": N_("command line")}
+# the fields a history shows by name
+FIELD_LABELS = {"date_projected": N_("handover date"), "reference_field": N_("reference"),
+                "answer_due_date": N_("answer-due date"), "title": N_("title"), "request": N_("request"),
+                "statement": N_("statement"), "description": N_("description"), "organisation": N_("organisation"),
+                "language": N_("language"), "closes_at": N_("closing date"), "status": N_("status"),
+                "response": N_("response"), "role": N_("role"), "user": N_("user"), "membership": N_("membership"),
+                "invitation": N_("invitation"), "created": N_("created"), "name": N_("name"), "kind": N_("kind"),
+                "contact_email": N_("contact address"), "answer_period_days": N_("answer period"),
+                "signature_threshold": N_("signature threshold"), "is_admin": N_("site admin"),
+                "is_moderator": N_("moderator")}
 
 
 @dataclass(frozen=True)

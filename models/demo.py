@@ -17,14 +17,19 @@ PASSWORD = "demo-password"
 MARKER_SLUG = "ministry-of-environment"
 
 USERS = [
-    # email, name, flags, organisation slug, role
-    ("admin@demo.example", "Ada Admin", {"is_admin": True}, None, None),
-    ("moderator@demo.example", "Mo Moderator", {"is_moderator": True}, None, None),
-    ("clerk.ministry@demo.example", "Clara Clerk", {}, "ministry-of-environment", "manager"),
-    ("clerk.council@demo.example", "Carl Council", {}, "riverton-city-council", "manager"),
-    ("clerk.parliament@demo.example", "Petra Parliament", {}, "national-parliament", "clerk"),
-    ("anna@demo.example", "Anna Activist", {}, None, None),
-    ("ben@demo.example", "Ben Builder", {}, None, None),
+    # email, name, flags, organisation slug, role, language (the account's pages and mails)
+    ("admin@demo.example", "Ada Admin", {"is_admin": True}, None, None, "en"),
+    ("moderator@demo.example", "Mo Moderator", {"is_moderator": True}, None, None, "en"),
+    ("clerk.ministry@demo.example", "Clara Clerk", {}, "ministry-of-environment", "manager", "en"),
+    ("clerk.council@demo.example", "Carl Council", {}, "riverton-city-council", "manager", "en"),
+    ("clerk.parliament@demo.example", "Petra Parliament", {}, "national-parliament", "clerk", "en"),
+    ("anna@demo.example", "Anna Activist", {}, None, None, "en"),
+    ("ben@demo.example", "Ben Builder", {}, None, None, "en"),
+    ("griffier@demo.example", "Sanne de Boer", {}, "gemeente-rivierstad", "manager", "nl"),
+    ("sachbearbeitung@demo.example", "Jonas Weber", {}, "stadt-flussheim", "manager", "de"),
+    ("saksbehandler@demo.example", "Ingrid Nilsen", {}, "elvik-kommune", "manager", "nb"),
+    ("lotte@demo.example", "Lotte Jansen", {}, None, None, "nl"),
+    ("kari@demo.example", "Kari Nordmann", {}, None, None, "nb"),
 ]
 
 FIRST = ["Anna", "Ben", "Chloe", "David", "Emma", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Karin", "Lars",
@@ -35,12 +40,12 @@ LAST = ["Jansen", "de Vries", "Smith", "Müller", "Rossi", "Nowak", "Hansen", "G
 CITIES = ["Riverton", "Eastwick", "Northam", "Lakeside", "Millbrook", "Old Harbour", "Westfield", None]
 
 
-def _petition(title, organisation, lead, request, statement, description):
+def _petition(title, organisation, lead, request, statement, description, language="en"):
     """A draft written in Markdown (as the petition form takes it), created now; publish() and the
     other steps move its creation back in time so that created ≤ submitted ≤ opened ≤ …"""
     return Petition.create(slug=unique_slug(title), title=title, request=request, statement=statement,
                            description=from_markdown(description), description_source=description,
-                           organisation=organisation, lead_petitioner=lead, language="en")
+                           organisation=organisation, lead_petitioner=lead, language=language)
 
 
 def _created(petition, when):
@@ -61,7 +66,7 @@ def _signatures(petition, count, start, end, rng, unconfirmed=0):
             "city": rng.choice(CITIES), "show_name": rng.random() < 0.4, "wants_notice": rng.random() < 0.3,
             "created_at": created,
             "confirmed_at": min(created + dt.timedelta(minutes=rng.randint(1, 600)), end) if n < count else None,
-            "source": "demo",
+            "source": "demo", "language": petition.language,
         })
     with db.atomic():
         for i in range(0, len(rows), 500):
@@ -70,11 +75,13 @@ def _signatures(petition, count, start, end, rng, unconfirmed=0):
 
 
 def logins():
+    from models.i18n import LANGUAGES
+
     lines = ["Demo logins (password for all: %s):" % PASSWORD]
-    for email, name, flags, org, role in USERS:
+    for email, name, flags, org, role, language in USERS:
         what = "site admin" if flags.get("is_admin") else "moderator" if flags.get("is_moderator") else \
             f"{role} of {org}" if org else "lead petitioner"
-        lines.append(f"  {email:32} {name:18} {what}")
+        lines.append(f"  {email:32} {name:18} {LANGUAGES[language]:13} {what}")
     return lines
 
 
@@ -98,16 +105,24 @@ def load():
                 "National Parliament – Committee on Petitions", "parliament", slug="national-parliament",
                 contact_email="petitions@parliament.demo.example", answer_period_days=90,
                 signature_threshold=10000),
+            "gemeente-rivierstad": create_organisation(
+                "Gemeente Rivierstad", "council", slug="gemeente-rivierstad", language="nl",
+                contact_email="griffie@rivierstad.demo.example", answer_period_days=56, signature_threshold=500),
+            "stadt-flussheim": create_organisation(
+                "Stadt Flussheim", "council", slug="stadt-flussheim", language="de",
+                contact_email="petitionen@flussheim.demo.example", answer_period_days=60, signature_threshold=500),
+            "elvik-kommune": create_organisation(
+                "Elvik kommune", "council", slug="elvik-kommune", language="nb",
+                contact_email="postmottak@elvik.demo.example", answer_period_days=60, signature_threshold=300),
         }
         users = {}
-        for email, name, flags, org, role in USERS:
-            users[email] = create_user(email, name, PASSWORD, **flags)
+        for email, name, flags, org, role, language in USERS:
+            users[email] = create_user(email, name, PASSWORD, language=language, **flags)
             if org:
                 add_membership(users[email], orgs[org], role)
     anna, ben = users["anna@demo.example"], users["ben@demo.example"]
     moderator = Actor.for_user(users["moderator@demo.example"])
-    clerks = {slug: Actor.for_user(users[email]) for email, _, _, slug, _ in USERS if slug
-              for slug in [slug]}
+    clerks = {slug: Actor.for_user(users[email]) for email, _, _, slug, _, _ in USERS if slug}
     day = dt.timedelta(days=1)
 
     def at(days_ago, hours=10):
@@ -250,10 +265,39 @@ def load():
                     ).where(Petition.id == p.id).execute()
     _signatures(p, 150, at(10), now, rng)
 
+    # Petitions in Dutch, German and Norwegian, to organisations that work in those languages.
+    lotte, kari = users["lotte@demo.example"], users["kari@demo.example"]
+    p = _petition("Meer groen en bankjes op het Stationsplein", orgs["gemeente-rivierstad"], lotte,
+                  "Vervang de helft van de parkeerplaatsen op het Stationsplein door bomen, groen en bankjes.",
+                  "Het plein is heet en stenig; wie op de bus wacht, kan nergens zitten.",
+                  "Op warme dagen is het Stationsplein **de heetste plek van de stad**. "
+                  "Twintig bomen en tien bankjes maken het een plein om te verblijven.", language="nl")
+    p = publish(p, lotte, 16, 14, now + 40 * day)
+    _signatures(p, 420, at(14), now, rng, unconfirmed=8)
+
+    p = _petition("Tempo 30 vor allen Schulen in Flussheim", orgs["stadt-flussheim"], anna,
+                  "Führen Sie auf allen Straßen im Umkreis von 300 Metern um eine Schule Tempo 30 ein.",
+                  "Langsamerer Verkehr halbiert das Risiko schwerer Verletzungen.",
+                  "Viele Städte haben damit gute Erfahrungen gemacht. Flussheim sollte folgen.",
+                  language="de")
+    p = publish(p, anna, 70, 68, at(6))
+    _signatures(p, 610, at(68), at(6), rng)
+    with clock.frozen(at(5, 2)):
+        transition(p, "to_process", Actor.job("close_petitions"))
+
+    p = _petition("Gratis buss for skoleelever i Elvik", orgs["elvik-kommune"], kari,
+                  "Gi alle elever i grunnskolen i Elvik gratis buss til og fra skolen.",
+                  "Mange familier betaler over tusen kroner i måneden for skolebuss.",
+                  "Nabokommunene har allerede gratis skolebuss. Elvik bør gjøre det samme.",
+                  language="nb")
+    p = publish(p, kari, 9, 8, now + 52 * day)
+    _signatures(p, 260, at(8), now, rng, unconfirmed=4)
+
     # The open demo petitions take signatures from partner websites through every API.
     (Petition.update(api_enabled=True, allowed_domains="localhost\n127.0.0.1:8000")
      .where((Petition.status == "live") & (Petition.hidden == False)).execute())  # noqa: E712
     # The demo's history is made up; its mails were never meant for anyone.
     mail.OutboxMessage.delete().where(mail.OutboxMessage.id > first_mail_id).execute()
     total = Signature.select().count()
-    return [f"Loaded demo data: 3 organisations, {Petition.select().count()} petitions, {total} signatures."] + logins()
+    return ([f"Loaded demo data: {Organisation.select().count()} organisations, {Petition.select().count()} "
+             f"petitions, {total} signatures."] + logins())

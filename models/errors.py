@@ -1,4 +1,5 @@
 """Domain errors. Every channel (web, each API dialect, jobs) maps these to its own shape."""
+from models.i18n import N_
 
 
 class DomainError(Exception):
@@ -44,9 +45,12 @@ class TransitionRefused(DomainError):
 
     def __init__(self, current, requested, allowed, reason=None):
         self.current, self.requested, self.allowed = current, requested, list(allowed)
-        moves = ", ".join(self.allowed) if self.allowed else "none"
-        text = reason or f"A petition that is {current} cannot move to {requested}."
-        super().__init__(f"{text} Allowed moves from {current}: {moves}.",
+        moves = ", ".join(self.allowed) if self.allowed else N_("none")
+        text = reason or N_("A petition that is %(current)s cannot move to %(requested)s.", current=current,
+                            requested=requested)
+        # the page words it in the reader's language (models.i18n.word); as text it is English
+        super().__init__(N_("%(reason)s Allowed moves from %(current)s: %(moves)s.", reason=text, current=current,
+                            moves=moves),
                          current=current, requested=requested, allowed=self.allowed)
 
 
@@ -72,7 +76,7 @@ class ServiceUnavailable(DomainError):
     retry_after = 5
 
     def __init__(self):
-        super().__init__("The service is briefly unavailable. Try again in a few seconds (see Retry-After).",
+        super().__init__(N_("The service is briefly unavailable. Try again in a few seconds (see Retry-After)."),
                          retry_after=self.retry_after)
 
 
@@ -103,13 +107,13 @@ def from_database(error):
     import peewee as pw
 
     if isinstance(error, pw.DoesNotExist):
-        return NotFound("What this request refers to does not exist (any more).")
+        return NotFound(N_("What this request refers to does not exist (any more)."))
     if isinstance(error, pw.IntegrityError):
-        return Conflict("This conflicts with something saved at the same moment (a name, address or link that "
-                        "must be unique is taken). Reload the page and try again.")
+        return Conflict(N_("This conflicts with something saved at the same moment (a name, address or link that "
+                           "must be unique is taken). Reload the page and try again."))
     if isinstance(error, (pw.DataError, OverflowError)):
-        return InvalidInput({}, message="A value is too long, too large or not of the right kind; correct it "
-                                        "and try again.")
+        return InvalidInput({}, message=N_("A value is too long, too large or not of the right kind; correct it "
+                                           "and try again."))
     if unavailable(error):
         return ServiceUnavailable()
     return None

@@ -33,6 +33,8 @@ class OutboxMessage(BaseModel):
     subject = pw.CharField(max_length=255)
     body = pw.TextField()
     kind = pw.CharField(max_length=48, index=True)  # template name: confirm_signature, status_changed...
+    # the recipient's: subject and body are in it
+    language = pw.CharField(max_length=16, default="en", constraints=[pw.SQL("DEFAULT 'en'")])
     # Optional key that makes enqueueing idempotent (e.g. "response-notice:12:3456").
     dedupe_key = pw.CharField(max_length=191, null=True, unique=True)
     status = pw.CharField(max_length=12, default="pending", index=True)  # pending sending sent failed
@@ -51,9 +53,15 @@ class OutboxMessage(BaseModel):
 OutboxMessage.add_index(OutboxMessage.status, OutboxMessage.sent_at, name="outboxmessage_status_sent_at")
 
 
-def render(template, **context):
-    """Render templates/mail/<template>.txt; its first line is 'Subject: ...'."""
+def render(template, language=None, **context):
+    """Render templates/mail/<template>.txt in `language` (the recipient's); its first line is
+    'Subject: ...' (the word Subject is not translated, what follows is)."""
+    from models import i18n
+
+    locale = i18n.get_locale(i18n.normalise(language) or i18n.default_language())
     context.setdefault("base_url", config.current().base_url)
+    context.update(i18n.labels())
+    context.update(i18n.template_helpers(locale), _=locale.translate, locale=locale)
     text = TEMPLATES.load(f"{template}.txt").generate(**context).decode("utf-8")
     first, _, body = text.lstrip().partition("\n")
     if not first.startswith("Subject:"):
@@ -61,19 +69,32 @@ def render(template, **context):
     return first[len("Subject:"):].strip(), body.strip() + "\n"
 
 
-def enqueue(to_address, template, dedupe_key=None, **context):
-    """Queue one mail. Call inside the transaction of the change it announces."""
-    subject, body = render(template, **context)
+def enqueue(to_address, template, dedupe_key=None, language=None, **context):
+    """Queue one mail in the recipient's `language` (a signature's, an account's, an organisation's:
+    see language_of). Call inside the transaction of the change it announces."""
+    from models import i18n
+
+    language = i18n.normalise(language) or i18n.default_language()
+    subject, body = render(template, language=language, **context)
     now = clock.now()
     # Mail queued by a job running "as if it were" a later time (`jobs run --now`) is due now.
     due = min(now, clock.wall_now())
     if dedupe_key is not None:
         query = (OutboxMessage.insert(to_address=to_address, subject=subject[:255], body=body, kind=template,
-                                      dedupe_key=dedupe_key, next_attempt_at=due, created_at=now)
+                                      language=language, dedupe_key=dedupe_key, next_attempt_at=due,
+                                      created_at=now)
                  .on_conflict_ignore())
         return query.execute()
     return OutboxMessage.create(to_address=to_address, subject=subject[:255], body=body, kind=template,
-                                next_attempt_at=due, created_at=now)
+                                language=language, next_attempt_at=due, created_at=now)
+
+
+def language_of(recipient):
+    """The language mail to this recipient is written in: a signature's (the page signed on), an
+    account's preference, an organisation's setting; the default language otherwise."""
+    from models import i18n
+
+    return i18n.normalise(getattr(recipient, "language", None)) or i18n.default_language()
 
 
 # template -> function(params) returning render()'s context; registered by the module that
@@ -89,19 +110,24 @@ def context_for(template):
     return register
 
 
-def params_row(to_address, template, params, dedupe_key=None):
+def params_row(to_address, template, params, dedupe_key=None, language=None):
     """The outbox row of a mail rendered at delivery (enqueue_params; the intake writer inserts
-    many at once). `params` is JSON-able: ids, tokens and a `language` when one is known."""
+    many at once). `params` is JSON-able: ids and tokens; `language` is the recipient's (see
+    language_of), stored on the row and used when the mail is rendered at delivery."""
+    from models import i18n
+
     now = clock.now()
-    return {"to_address": to_address, "subject": "", "body": "", "kind": template, "dedupe_key": dedupe_key,
+    return {"to_address": to_address, "subject": "", "body": "", "kind": template,
+            "language": i18n.normalise(language) or i18n.default_language(), "dedupe_key": dedupe_key,
             "params": json.dumps(params, separators=(",", ":")), "next_attempt_at": min(now, clock.wall_now()),
             "created_at": now}
 
 
-def enqueue_params(to_address, template, params, dedupe_key=None):
-    """Queue one mail to be rendered when it is delivered, from its template and `params` (no
-    rendering inside the request). Call inside the transaction of the change it announces."""
-    return OutboxMessage.insert(**params_row(to_address, template, params, dedupe_key)).execute()
+def enqueue_params(to_address, template, params, dedupe_key=None, language=None):
+    """Queue one mail to be rendered when it is delivered, in the recipient's `language`, from its
+    template and `params` (no rendering inside the request). Call inside the transaction of the
+    change it announces."""
+    return OutboxMessage.insert(**params_row(to_address, template, params, dedupe_key, language)).execute()
 
 
 class MailObsolete(Exception):
@@ -115,7 +141,10 @@ def content(message):
     loader = _CONTEXTS.get(message.kind)
     if loader is None:
         raise MailObsolete(f"no parameters loader for {message.kind}")
-    return render(message.kind, **loader(json.loads(message.params)))
+    context = dict(loader(json.loads(message.params)))
+    # the row's language is the recipient's (params_row); a loader may not override it
+    context.pop("language", None)
+    return render(message.kind, language=message.language, **context)
 
 
 class PermanentFailure(Exception):
@@ -134,6 +163,7 @@ def build_message(message: OutboxMessage, settings) -> EmailMessage:
     mail["Message-ID"] = f"<outbox-{message.id}@{domain}>"
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(body)
+    mail["Content-Language"] = message.language or "en"  # after set_content, which resets Content-* headers
     return mail
 
 

@@ -10,7 +10,7 @@ it), so the second UPDATE re-reads the row and finds the flag set; SQLite serial
 from models import audit, clock, mail, webhooks
 from models.audit import Actor
 from models.organisation import Organisation
-from models.petition import Petition, _recipients_of_organisation
+from models.petition import Petition, recipients_with_languages
 
 ACTOR = Actor("system", None, "signature threshold", "web")
 
@@ -33,11 +33,13 @@ def check_threshold(petition_id):
                  note=f"reached the threshold of {threshold} verified signatures")
     lead = petition.lead_petitioner
     mail.enqueue(lead.email, "threshold_reached", petition=petition, user=lead, threshold=threshold,
-                 for_organisation=False, dedupe_key=f"threshold:{petition.id}:{lead.email}"[:191])
-    for address in _recipients_of_organisation(petition):
+                 for_organisation=False, dedupe_key=f"threshold:{petition.id}:{lead.email}"[:191],
+                 language=mail.language_of(lead))
+    for address, language in recipients_with_languages(petition):
         if address != lead.email:
             mail.enqueue(address, "threshold_reached", petition=petition, user=None, threshold=threshold,
-                         for_organisation=True, dedupe_key=f"threshold:{petition.id}:{address}"[:191])
+                         for_organisation=True, dedupe_key=f"threshold:{petition.id}:{address}"[:191],
+                         language=language)
     webhooks.petition_event("petition.threshold_reached", petition, threshold=threshold,
                             reached_at=now.isoformat())
     return True

@@ -58,13 +58,14 @@ def queue_lead_notices(response):
             continue
         seen.add(lead.id)
         mail.enqueue(lead.email, TEMPLATE, dedupe_key=notice_key(response.id, None, lead.id),
-                     response=response, petition=petition, signature=None, user=lead)
+                     language=mail.language_of(lead), response=response, petition=petition, signature=None,
+                     user=lead)
     return len(seen)
 
 
-def _render_parts(response, petition):
-    subject, body = mail.render(TEMPLATE, response=response, petition=petition, signature=_SignerPlaceholder(),
-                                user=None)
+def _render_parts(response, petition, language):
+    subject, body = mail.render(TEMPLATE, language=language, response=response, petition=petition,
+                                signature=_SignerPlaceholder(), user=None)
     if NAME_MARK in subject:
         raise ValueError("the response notice subject must not contain the signer's name")
     return subject, body.split(NAME_MARK)
@@ -99,8 +100,11 @@ def queue_signer_batch(response_id, batch_size=BATCH_SIZE):
             return None
         now = clock.now()
         added = 0
-        for petition in petitions:
-            subject, parts = _render_parts(response, petition)
+        # one rendering per petition and language: each signer's notice is in the language they signed in
+        languages = sorted({row.language for row in Signature.select(Signature.language).distinct()
+                            .where(_signers(ids) & (Signature.id > cursor) & (Signature.id <= upper))})
+        for petition, language in ((p, lang) for p in petitions for lang in languages):
+            subject, parts = _render_parts(response, petition, language)
             body = pw.Value(parts[0], converter=False)
             for part in parts[1:]:
                 body = body.concat(Signature.full_name).concat(pw.Value(part, converter=False))
@@ -108,14 +112,15 @@ def queue_signer_batch(response_id, batch_size=BATCH_SIZE):
                 Signature.email, pw.Value(subject[:255], converter=False), body, pw.Value(NOTICE_KIND),
                 pw.Value(f"response-notice:{response_id}:s").concat(pw.Cast(Signature.id, "TEXT")),
                 pw.Value("pending"), pw.Value(0), pw.Value(OutboxMessage.created_at.db_value(now)),
-                pw.Value(OutboxMessage.created_at.db_value(now)))
+                pw.Value(OutboxMessage.created_at.db_value(now)), pw.Value(language, converter=False))
                 .where(_signers([petition.id]) & (Signature.id > cursor) & (Signature.id <= upper)
+                       & (Signature.language == language)
                        # the lead petitioner who also signed has had the lead's notice
                        & (Signature.email != petition.lead_petitioner.email)))
             added += (OutboxMessage.insert_from(select, [
                 OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.body, OutboxMessage.kind,
                 OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.attempts,
-                OutboxMessage.next_attempt_at, OutboxMessage.created_at])
+                OutboxMessage.next_attempt_at, OutboxMessage.created_at, OutboxMessage.language])
                 .on_conflict_ignore().as_rowcount().execute()) or 0
         jobs.pause_point("notices-uncommitted")  # tests kill the process here, mid-transaction
         changed = (Response.update(notices_cursor=upper, notices_state="running")

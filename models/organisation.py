@@ -7,11 +7,15 @@ import peewee as pw
 from models import clock
 from models.db import BaseModel, db
 from models.errors import InvalidInput, NotFound
+from models.i18n import N_
 from models.numbers import is_number
 from models.sanitize import check_single_line
 
 KINDS = ("ministry", "council", "parliament", "agency", "company", "other")
-ROLES = ("clerk", "manager")  # a manager is a clerk who may also invite members and manage keys
+KIND_LABELS = {"ministry": N_("ministry"), "council": N_("council"), "parliament": N_("parliament"),
+               "agency": N_("agency"), "company": N_("company"), "other": N_("other")}
+ROLES = ("clerk", "manager")
+ROLE_LABELS = {"clerk": N_("clerk"), "manager": N_("manager")}  # a manager is a clerk who may also invite members and manage keys
 
 
 def slugify(text: str, max_length=80) -> str:
@@ -28,21 +32,27 @@ class Organisation(BaseModel):
     description = pw.TextField(default="")
     answer_period_days = pw.IntegerField(default=90)  # default time to answer after handover
     signature_threshold = pw.IntegerField(default=1000)  # count at which a response is promised
+    # the language of mail to the organisation (the database default fills rows made before migration 0007)
+    language = pw.CharField(max_length=16, default="en", constraints=[pw.SQL("DEFAULT 'en'")])
     created_at = pw.DateTimeField(default=clock.now)
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS.get(self.kind, self.kind)
 
     @classmethod
     def by_slug_or_id(cls, key):
         query = cls.select()
         key = str(key or "").strip()
         if not key or len(key) > 80 or (key.isdigit() and not is_number(key, 9)):
-            raise NotFound(f"There is no organisation {key[:80]!r}.")
+            raise NotFound(N_("There is no organisation %(name)s.", name=repr(key[:80])))
         if is_number(key, 9):
             query = query.where((cls.id == int(key)) | (cls.slug == str(key)))
         else:
             query = query.where(cls.slug == str(key))
         organisation = query.first()
         if organisation is None:
-            raise NotFound(f"There is no organisation {key!r}.")
+            raise NotFound(N_("There is no organisation %(name)s.", name=repr(key)))
         return organisation
 
 
@@ -50,17 +60,17 @@ def create_organisation(name, kind="other", slug=None, contact_email=None, **ext
     name = (name or "").strip()
     errors = {}
     if not name or len(name) > 255:
-        errors["name"] = "Give a name of 1 to 255 characters."
+        errors["name"] = N_("Give a name of 1 to 255 characters.")
     check_single_line(errors, name=name)
     if kind not in KINDS:
-        errors["kind"] = f"Choose one of: {', '.join(KINDS)}."
+        errors["kind"] = N_("Choose one of: %(choices)s.", choices=", ".join(KINDS))
     slug = slugify(slug or name)
     if Organisation.select().where(Organisation.slug == slug).exists():
-        errors["slug"] = f"The slug {slug!r} is taken; choose another."
+        errors["slug"] = N_("The slug %(slug)s is taken; choose another.", slug=repr(slug))
     if errors:
         raise InvalidInput(errors)
     try:
         with db.atomic():  # a savepoint: a caller's transaction stays usable
             return Organisation.create(name=name, kind=kind, slug=slug, contact_email=contact_email, **extra)
     except pw.IntegrityError:  # the slug was taken between our check and this insert
-        raise InvalidInput({"slug": f"The slug {slug!r} is taken; choose another."}) from None
+        raise InvalidInput({"slug": N_("The slug %(slug)s is taken; choose another.", slug=repr(slug))}) from None

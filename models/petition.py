@@ -38,18 +38,18 @@ class Move:
 
 # The transition table (../shared/DESIGN.md). Clerks may also moderate petitions addressed to them.
 TRANSITIONS = {
-    ("concept", "staging"): Move(frozenset({"petitioner"}), "submit for moderation"),
-    ("staging", "live"): Move(frozenset({"moderator", "clerk"}), "publish"),
-    ("staging", "concept"): Move(frozenset({"moderator", "clerk"}), "send back", note_required=True),
-    ("staging", "rejected"): Move(frozenset({"moderator", "clerk"}), "reject", note_required=True),
-    ("live", "to_process"): Move(frozenset({"job", "petitioner"}), "close"),
-    ("concept", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), "withdraw"),
-    ("staging", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), "withdraw"),
-    ("live", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), "withdraw"),
-    ("to_process", "in_process"): Move(frozenset({"clerk"}), "record handover"),
-    ("to_process", "rejected"): Move(frozenset({"clerk"}), "reject", note_required=True),
-    ("in_process", "rejected"): Move(frozenset({"clerk"}), "reject", note_required=True),
-    ("in_process", "completed"): Move(frozenset({"clerk"}), "publish a response", needs_response=True),
+    ("concept", "staging"): Move(frozenset({"petitioner"}), N_("submit for moderation")),
+    ("staging", "live"): Move(frozenset({"moderator", "clerk"}), N_("publish")),
+    ("staging", "concept"): Move(frozenset({"moderator", "clerk"}), N_("send back"), note_required=True),
+    ("staging", "rejected"): Move(frozenset({"moderator", "clerk"}), N_("reject"), note_required=True),
+    ("live", "to_process"): Move(frozenset({"job", "petitioner"}), N_("close")),
+    ("concept", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), N_("withdraw")),
+    ("staging", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), N_("withdraw")),
+    ("live", "withdrawn"): Move(frozenset({"petitioner", "moderator"}), N_("withdraw")),
+    ("to_process", "in_process"): Move(frozenset({"clerk"}), N_("record handover")),
+    ("to_process", "rejected"): Move(frozenset({"clerk"}), N_("reject"), note_required=True),
+    ("in_process", "rejected"): Move(frozenset({"clerk"}), N_("reject"), note_required=True),
+    ("in_process", "completed"): Move(frozenset({"clerk"}), N_("publish a response"), needs_response=True),
 }
 
 
@@ -147,7 +147,7 @@ class Petition(BaseModel):
             query = query.where(cls.slug == key[:100])
         petition = query.first()
         if petition is None:
-            raise NotFound(f"There is no petition {key!r}.")
+            raise NotFound(N_("There is no petition %(id)s.", id=repr(key)))
         return petition
 
 
@@ -210,29 +210,38 @@ def _locked(petition_id):
         query = query.for_update()
     petition = query.first()
     if petition is None:
-        raise NotFound(f"There is no petition {petition_id}.")
+        raise NotFound(N_("There is no petition %(id)s.", id=petition_id))
     return petition
 
 
 def _recipients_of_organisation(petition):
-    addresses = {m.user.email for m in Membership.select(Membership, User).join(User)
-                 .where(Membership.organisation == petition.organisation_id)}
+    return [address for address, _language in recipients_with_languages(petition)]
+
+
+def recipients_with_languages(petition):
+    """(address, language) of everyone mail to the organisation goes to: its members in their own
+    language (the organisation's when they chose none), its contact address in the organisation's."""
+    organisation_language = petition.organisation.language
+    found = {m.user.email: m.user.language or organisation_language
+             for m in Membership.select(Membership, User).join(User)
+             .where(Membership.organisation == petition.organisation_id)}
     if petition.organisation.contact_email:
-        addresses.add(petition.organisation.contact_email)
-    return sorted(addresses)
+        found.setdefault(petition.organisation.contact_email, organisation_language)
+    return sorted(found.items())
 
 
 def _notify(petition, to_status, note):
     """The mails a status change causes (queued in the same transaction)."""
     lead = petition.lead_petitioner
     mail.enqueue(lead.email, "status_changed", petition=petition, user=lead, note=note,
-                 label=STATUS_LABELS[to_status])
+                 label=STATUS_LABELS[to_status], language=mail.language_of(lead))
     if to_status == "staging":
         for moderator in User.select().where(User.is_moderator | User.is_admin):
-            mail.enqueue(moderator.email, "petition_submitted", petition=petition, user=moderator)
+            mail.enqueue(moderator.email, "petition_submitted", petition=petition, user=moderator,
+                         language=mail.language_of(moderator))
     if to_status == "to_process":
-        for address in _recipients_of_organisation(petition):
-            mail.enqueue(address, "petition_closed", petition=petition)
+        for address, language in recipients_with_languages(petition):
+            mail.enqueue(address, "petition_closed", petition=petition, language=language)
 
 
 def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=None, response=None):
@@ -241,7 +250,8 @@ def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=Non
     Writes the audit event and queues the mails in the same transaction. Returns the petition.
     """
     if to_status not in STATUSES:
-        raise InvalidInput({"status": f"Unknown status {str(to_status)[:40]!r}; use one of: {', '.join(STATUSES)}."})
+        raise InvalidInput({"status": N_("Unknown status %(status)s; use one of: %(statuses)s.",
+                                         status=repr(str(to_status)[:40]), statuses=", ".join(STATUSES))})
     note = (note or "").strip() or None
     with db.atomic():
         petition = _locked(petition.id)
@@ -252,13 +262,14 @@ def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=Non
         if to_status not in allowed:
             reason = None
             if move and not (roles_of(actor, petition) & move.who):
-                reason = f"Moving a petition from {current} to {to_status} ({move.label}) is not yours to do."
+                reason = N_("Moving a petition from %(current)s to %(requested)s (%(move)s) is not yours to do.",
+                            current=current, requested=to_status, move=move.label)
             raise TransitionRefused(current, to_status, allowed, reason=reason)
         if move and move.note_required and not note:
-            raise InvalidInput({"note": f"Say why ({move.label}): a note is required."})
+            raise InvalidInput({"note": N_("Say why (%(move)s): a note is required.", move=move.label)})
         if move and move.needs_response and response is None:
             raise TransitionRefused(current, to_status, [m for m in allowed if m != "completed"],
-                                    reason="A petition is completed by publishing a response to it.")
+                                    reason=N_("A petition is completed by publishing a response to it."))
         now = clock.now()
         values = {"status": to_status, "updated_at": now}
         if to_status == "staging":
@@ -272,7 +283,7 @@ def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=Non
                 closes_at = opens + dt.timedelta(days=config.current().petition_default_days)
             if closes_at is not None:
                 if closes_at <= opens:
-                    raise InvalidInput({"closes_at": "The closing date must be in the future."})
+                    raise InvalidInput({"closes_at": N_("The closing date must be in the future.")})
                 values["closes_at"] = closes_at
         if to_status == "to_process":
             values["closed_at"] = now
@@ -283,7 +294,7 @@ def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=Non
         changed = (Petition.update(**values)
                    .where((Petition.id == petition.id) & (Petition.status == current)).execute())
         if not changed:  # someone else moved it between our read and write
-            raise TransitionRefused(current, to_status, [], reason="The petition was changed meanwhile; reload it.")
+            raise TransitionRefused(current, to_status, [], reason=N_("The petition was changed meanwhile; reload it."))
         audit.record(petition.id, actor, "reopen" if reopening else "status", field="status",
                      old=current, new=to_status, note=note)
         if "date_projected" in values:
@@ -305,16 +316,17 @@ def parse_date(field, value):
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
-        raise InvalidInput({field: "Give the date as text in the form YYYY-MM-DD."})
+        raise InvalidInput({field: N_("Give the date as text in the form YYYY-MM-DD.")})
     text = value.strip()
     try:
         parsed = dt.date.fromisoformat(text[:10])
     except ValueError:
-        raise InvalidInput({field: f"{text[:40]!r} is not a date; use the form YYYY-MM-DD."}) from None
+        raise InvalidInput({field: N_("%(value)s is not a date; use the form YYYY-MM-DD.",
+                                      value=repr(text[:40]))}) from None
     if len(text) > 10 and text[10] not in "T ":
-        raise InvalidInput({field: f"{text[:40]!r} is not a date; use the form YYYY-MM-DD."})
+        raise InvalidInput({field: N_("%(value)s is not a date; use the form YYYY-MM-DD.", value=repr(text[:40]))})
     if not 1990 <= parsed.year <= 2200:
-        raise InvalidInput({field: "Give a date between 1990 and 2200."})
+        raise InvalidInput({field: N_("Give a date between 1990 and 2200.")})
     return parsed
 
 
@@ -327,11 +339,12 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
     """
     unknown = sorted(set(changes) - set(RECIPIENT_FIELDS))
     if unknown:
-        raise InvalidInput({name: f"Unknown field; use any of: {', '.join(RECIPIENT_FIELDS)}." for name in unknown})
+        raise InvalidInput({name: N_("Unknown field; use any of: %(fields)s.", fields=", ".join(RECIPIENT_FIELDS))
+                            for name in unknown})
     roles = roles_of(actor, petition)
     if "clerk" not in roles:
-        raise NotAllowed(f"Only clerks of {petition.organisation.name} (or its keys with the update scope) "
-                         "may update this petition.")
+        raise NotAllowed(N_("Only clerks of %(organisation)s (or its keys with the update scope) may update this "
+                            "petition.", organisation=petition.organisation.name))
     values, errors = {}, {}
     for name in ("date_projected", "answer_due_date"):
         if name in changes:
@@ -342,16 +355,17 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
     if "reference_field" in changes:
         reference = changes["reference_field"]
         if reference is not None and not isinstance(reference, str):
-            errors["reference_field"] = "Give the reference as text."
+            errors["reference_field"] = N_("Give the reference as text.")
         else:
             reference = (reference or "").strip() or None
             if reference is not None and len(reference) > 256:
-                errors["reference_field"] = f"Use at most 256 characters (this one has {len(reference)})."
+                errors["reference_field"] = N_("Use at most %(count)s characters (this has %(length)s).", count=256,
+                                               length=len(reference))
             check_single_line(errors, reference_field=reference)
             values["reference_field"] = reference
     status = changes.get("status")
     if "status" in changes and (status is None or not isinstance(status, str) or status not in STATUSES):
-        errors["status"] = f"Unknown status; use one of: {', '.join(STATUSES)}."
+        errors["status"] = N_("Unknown status; use one of: %(statuses)s.", statuses=", ".join(STATUSES))
     if errors:
         raise InvalidInput(errors)
 
@@ -366,8 +380,9 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
         field_values = {k: v for k, v in values.items() if getattr(petition, k) != v}
         if field_values and petition.status not in RECIPIENT_STATUSES:
             raise TransitionRefused(petition.status, petition.status, [],
-                                    reason=f"The handover date, reference and answer-due date can be set while a "
-                                           f"petition is live, to_process or in_process; this one is {petition.status}.")
+                                    reason=N_("The handover date, reference and answer-due date can be set while a "
+                                              "petition is live, to_process or in_process; this one is %(status)s.",
+                                              status=petition.status))
         _check_dates(petition, field_values, values, status)
         projected = field_values.get("date_projected", petition.date_projected)
         if (field_values.get("date_projected") and "answer_due_date" not in values
@@ -376,8 +391,9 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
             field_values["answer_due_date"] = projected + dt.timedelta(days=petition.organisation.answer_period_days)
         due = field_values.get("answer_due_date", petition.answer_due_date)
         if projected and due and due < projected:
-            raise InvalidInput({"answer_due_date": f"The answer-due date ({due.isoformat()}) cannot be before the "
-                                                   f"handover date ({projected.isoformat()})."})
+            raise InvalidInput({"answer_due_date": N_("The answer-due date (%(due)s) cannot be before the handover "
+                                                      "date (%(handover)s).", due=due.isoformat(),
+                                                      handover=projected.isoformat())})
         if field_values:
             Petition.update(updated_at=clock.now(), **field_values).where(Petition.id == petition.id).execute()
             for name, value in field_values.items():
@@ -392,7 +408,7 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
             changed["status"] = "in_process"
         if field_values:
             lead = petition.lead_petitioner
-            mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead,
+            mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead, language=mail.language_of(lead),
                          changed={k: v for k, v in changed.items() if k != "status"})
             webhooks.petition_event("petition.recipient_updated", petition,
                                     changed=sorted(k for k in changed if k != "status"),
@@ -412,12 +428,12 @@ def _check_dates(petition, field_values, values, status):
         opened = petition.opens_at.date() if petition.opens_at else None
         if handover is not None and opened and handover < opened:
             errors["date_projected"] = N_("The handover date cannot be before the petition opened "
-                                          "(%(date)s).") % {"date": opened.isoformat()}
+                                          "(%(date)s).", date=opened.isoformat())
     if "answer_due_date" in values and "answer_due_date" in field_values:
         due = field_values["answer_due_date"]
         if due is not None and due < clock.today():
             errors["answer_due_date"] = N_("The answer-due date cannot be in the past; give today "
-                                           "(%(date)s) or a later day.") % {"date": clock.today().isoformat()}
+                                           "(%(date)s) or a later day.", date=clock.today().isoformat())
     if errors:
         raise InvalidInput(errors)
 
@@ -435,7 +451,7 @@ def get_for_actor(key, actor: audit.Actor):
     """A petition the actor may see in the workspace: clerks of its organisation, moderators."""
     petition = Petition.by_key(key)
     if not roles_of(actor, petition) & {"clerk", "moderator", "admin", "petitioner"}:
-        raise NotFound(f"There is no petition {key!r}.")
+        raise NotFound(N_("There is no petition %(id)s.", id=repr(key)))
     return petition
 
 

@@ -12,12 +12,14 @@ import peewee as pw
 from models import audit, clock, config
 from models.db import db
 from models.errors import InvalidInput, NotAllowed, NotFound
+from models.i18n import N_
 from models.organisation import Organisation
 from models.petition import Petition, parse_date, roles_of, transition, unique_slug
 from models.sanitize import check_single_line, from_markdown, plain_text, rich_text
 
 LANGUAGES = (("en", "English"), ("nl", "Nederlands"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"),
-             ("it", "Italiano"), ("pl", "Polski"), ("sv", "Svenska"), ("da", "Dansk"), ("no", "Norsk"),
+             ("it", "Italiano"), ("pl", "Polski"), ("sv", "Svenska"), ("da", "Dansk"), ("nb", "Norsk bokmål"),
+             ("nn", "Norsk nynorsk"),
              ("fi", "Suomi"), ("pt", "Português"))
 LIMITS = {"title": (10, 255), "request": (10, 2000), "statement": (0, 5000), "description": (0, 20000)}
 PETITION_FIELDS = ("title", "request", "statement", "description", "organisation", "language", "closes_on")
@@ -26,8 +28,11 @@ _SHORT = ("title", "organisation", "language", "closes_at")
 
 
 def closing_time(day: dt.date) -> dt.datetime:
-    """A petition closes at the end of its closing day (UTC)."""
-    return dt.datetime.combine(day, dt.time(23, 59, 59))
+    """A petition closes at the end of its closing day in PORTAL_TIMEZONE (stored as naive UTC)."""
+    from models.i18n import timezone
+
+    local = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=timezone())
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def check_closing_date(day, field="closes_on"):
@@ -37,10 +42,11 @@ def check_closing_date(day, field="closes_on"):
     maximum = config.current().petition_max_days
     today = clock.today()
     if day <= today:
-        raise InvalidInput({field: "Choose a closing date after today."})
+        raise InvalidInput({field: N_("Choose a closing date after today.")})
     if day > today + dt.timedelta(days=maximum):
-        raise InvalidInput({field: f"A petition can be open for at most {maximum} days: choose a date on or before "
-                                   f"{(today + dt.timedelta(days=maximum)).isoformat()}."})
+        last = (today + dt.timedelta(days=maximum)).isoformat()
+        raise InvalidInput({field: N_("A petition can be open for at most %(days)s days: choose a date on or before "
+                                      "%(date)s.", days=maximum, date=last)})
     return closing_time(day)
 
 
@@ -52,7 +58,7 @@ def validate(values: dict) -> dict:
             continue
         raw = values[name]
         if raw is not None and not isinstance(raw, str):
-            errors[name] = "Give text."
+            errors[name] = N_("Give text.")
             continue
         text = (raw or "").strip()
         source = text
@@ -65,9 +71,10 @@ def validate(values: dict) -> dict:
         else:
             length = len(text)
         if length < low:
-            errors[name] = f"Write at least {low} characters." if low else "Required."
+            errors[name] = N_("Write at least %(count)s characters.", count=low) if low else N_("Required.")
         elif len(source) > high:
-            errors[name] = f"Use at most {high} characters (this has {len(source)})."
+            errors[name] = N_("Use at most %(count)s characters (this has %(length)s).", count=high,
+                              length=len(source))
         clean[name] = text
     check_single_line(errors, title=clean.get("title"))
     if "organisation" in values:
@@ -81,11 +88,11 @@ def validate(values: dict) -> dict:
             except NotFound:
                 pass
         if organisation is None:
-            errors["organisation"] = "Choose the organisation your petition is addressed to."
+            errors["organisation"] = N_("Choose the organisation your petition is addressed to.")
         clean["organisation"] = organisation
     if "language" in values:
         if values["language"] not in dict(LANGUAGES):
-            errors["language"] = f"Choose one of: {', '.join(code for code, _ in LANGUAGES)}."
+            errors["language"] = N_("Choose one of: %(choices)s.", choices=", ".join(code for code, _ in LANGUAGES))
         clean["language"] = values["language"]
     if "closes_on" in values:
         try:
@@ -99,7 +106,7 @@ def validate(values: dict) -> dict:
 
 def create_petition(user, values: dict) -> Petition:
     """A new draft (concept) with `user` as lead petitioner."""
-    missing = {name: "Required." for name in ("title", "request", "organisation") if name not in values}
+    missing = {name: N_("Required.") for name in ("title", "request", "organisation") if name not in values}
     if missing:
         raise InvalidInput(missing)
     clean = validate(values)
@@ -114,18 +121,19 @@ def create_petition(user, values: dict) -> Petition:
             return petition
         except pw.IntegrityError:
             continue
-    raise InvalidInput({"title": "Could not save the petition just now; please try again."})
+    raise InvalidInput({"title": N_("Could not save the petition just now; please try again.")})
 
 
 def edit_petition(petition, actor: audit.Actor, values: dict) -> Petition:
     """Change a draft. Only its lead petitioner, only while it is a concept."""
     if "petitioner" not in roles_of(actor, petition):
-        raise NotFound(f"There is no petition {petition.id}.")
+        raise NotFound(N_("There is no petition %(id)s.", id=petition.id))
     clean = validate({k: v for k, v in values.items() if k in PETITION_FIELDS})
     with db.atomic():
         current = Petition.select().where(Petition.id == petition.id).first()
         if current.status != "concept":
-            raise NotAllowed(f"A petition can be edited while it is a draft; this one is {current.status_label.lower()}.")
+            raise NotAllowed(N_("A petition can be edited while it is a draft; this one's status is: %(status)s.",
+                                status=current.status_label))
         changed = {}
         for name, value in clean.items():
             if name == "description_source":
@@ -205,8 +213,8 @@ def reopen(petition, actor, note=None):
     previous = previous_status(petition) if petition.status in TERMINAL else None
     if previous is None:
         raise TransitionRefused(petition.status, "an earlier status", allowed_moves(petition, actor),
-                                reason=f"Only a completed, rejected or withdrawn petition can be reopened; "
-                                       f"this one is {petition.status}.")
+                                reason=N_("Only a completed, rejected or withdrawn petition can be reopened; "
+                                          "this one is %(status)s.", status=petition.status))
     return transition(petition, previous, actor, note=note)
 
 
@@ -214,7 +222,7 @@ def reopen(petition, actor, note=None):
 
 def _require_admin(actor):
     if not (actor.user is not None and actor.user.is_admin) and actor.kind != "system":
-        raise NotAllowed("Only site admins may hide or show petitions.")
+        raise NotAllowed(N_("Only site admins may hide or show petitions."))
 
 
 def hide(petition, actor, reason):
@@ -222,9 +230,9 @@ def hide(petition, actor, reason):
     _require_admin(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput({"reason": "Say why the petition is hidden."})
+        raise InvalidInput({"reason": N_("Say why the petition is hidden.")})
     if len(reason) > 2000:
-        raise InvalidInput({"reason": "Use at most 2000 characters."})
+        raise InvalidInput({"reason": N_("Use at most 2000 characters.")})
     with db.atomic():
         Petition.update(hidden=True, hidden_reason=reason, updated_at=clock.now()).where(
             Petition.id == petition.id).execute()

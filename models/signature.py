@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from models import clock, config, mail, metrics, milestones
+from models import clock, config, i18n, mail, metrics, milestones
 from models.apikey import ApiKey
 from models.db import BaseModel, db, insert_rows
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.i18n import N_
-from models.petition import Petition
+from models.petition import STATUS_LABELS, Petition
 from models.sanitize import check_single_line
 from models.user import normalise_email, valid_email
 from models.tokens import hash_token
@@ -49,6 +49,8 @@ class Signature(BaseModel):
     reminder_sent_at = pw.DateTimeField(null=True)
     resend_count = pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])  # confirmation mails sent again on request
     anonymised_at = pw.DateTimeField(null=True)  # the retention job replaced name, email and place
+    # of the page signed on: the signer's mails are in it
+    language = pw.CharField(max_length=16, default="en", constraints=[pw.SQL("DEFAULT 'en'")])
 
     class Meta:
         indexes = (
@@ -91,17 +93,29 @@ class SubmitResult:
     created: bool  # False: this email had signed the petition already
 
 
+LABELS = {  # (as a sentence starts, within a sentence)
+    "full_name": (N_("Your full name"), N_("your full name")),
+    "email": (N_("Your email address"), N_("your email address")),
+    "city": (N_("The city"), N_("the city")),
+    "comment": (N_("The comment"), N_("the comment")),
+    "postal_code": (N_("The postal code"), N_("the postal code")),
+    "state": (N_("The state"), N_("the state")),
+    "country": (N_("The country"), N_("the country")),
+}
+
+
 def _clean(value, limit, field, errors, required=False, label=None):
+    start, within = LABELS.get(field, (field.capitalize(), field))
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors[field] = f"Give {label or field} as text."
+        errors[field] = N_("Give %(field)s as text.", field=within)
         return None
     value = value.strip()
     if required and not value:
-        errors[field] = f"{(label or field).capitalize()} is required."
+        errors[field] = N_("%(field)s is required.", field=start)
     elif len(value) > limit:
-        errors[field] = f"Use at most {limit} characters for {label or field}."
+        errors[field] = N_("Use at most %(limit)s characters for %(field)s.", limit=limit, field=within)
     return value or None
 
 
@@ -110,11 +124,11 @@ def validate(full_name, email, city=None, comment=None, postal_code=None, state=
     errors = {}
     full_name = _clean(full_name, 255, "full_name", errors, required=True, label="your full name")
     if full_name and "full_name" not in errors and not NAME_RE.match(full_name):
-        errors["full_name"] = "Give at least an initial and a surname, like 'J. Smith' or 'Jane Smith'."
+        errors["full_name"] = N_("Give at least an initial and a surname, like 'J. Smith' or 'Jane Smith'.")
     email_raw = _clean(email, 255, "email", errors, required=True, label="your email address")
     email = normalise_email(email_raw or "")
     if email and "email" not in errors and not valid_email(email):
-        errors["email"] = "Give a valid email address, like name@example.org."
+        errors["email"] = N_("Give a valid email address, like name@example.org.")
     values = {
         "full_name": full_name, "email": email,
         "city": _clean(city, 255, "city", errors, label="the city"),
@@ -133,27 +147,33 @@ def validate(full_name, email, city=None, comment=None, postal_code=None, state=
 def check_signable(petition):
     if not petition.is_signable:
         if petition.status == "live":
-            raise NotSignable("This petition has passed its closing date and no longer takes signatures.")
-        raise NotSignable(f"This petition is not open for signatures: it is {petition.status_label.lower()}.")
+            raise NotSignable(N_("This petition has passed its closing date and no longer takes signatures."))
+        raise NotSignable(N_("This petition is not open for signatures; its status is: %(status)s.",
+                             status=STATUS_LABELS.get(petition.status, petition.status)))
 
 
 def prepare(petition, *, full_name, email, city=None, show_name=False, comment=None, wants_notice=False,
             postal_code=None, state=None, country=None, source="web", api_key=None, origin=None,
-            notify_duplicate=True, after_insert=None):
+            notify_duplicate=True, after_insert=None, language=None):
     """Validate a submission and build what store() writes; raises InvalidInput or NotSignable.
+
+    `language` is that of the page signed on (API: the call's); the signature's mails are in it.
 
     `after_insert(signature)`, when given, runs in the same transaction right after a new
     signature is inserted (a channel's own records, e.g. OSDI identifiers)."""
     check_signable(petition)  # "not open for signatures" comes before "fields" (models/channels.py)
     values = validate(full_name, email, city=city, comment=comment, postal_code=postal_code,
                       state=state, country=country)
+    # the signer's mails are in the language of the page signed on (API: the call's, else the petition's)
+    language = i18n.normalise(language)
+    signature_language = language or i18n.normalise(petition.language) or i18n.default_language()
     token, token_hash = _new_token()
     now = clock.now()
     row = dict(petition=petition.id, show_name=bool(show_name), wants_notice=bool(wants_notice), created_at=now,
                token_hash=token_hash, token_created_at=now, source=source,
                api_key=api_key.id if api_key is not None else None,
-               origin=(origin or None) and origin[:255], **values)
-    return _Pending(row, token, petition, notify_duplicate, after_insert)
+               origin=(origin or None) and origin[:255], language=signature_language, **values)
+    return _Pending(row, token, petition, notify_duplicate, after_insert, language)
 
 
 @dataclass
@@ -163,6 +183,7 @@ class _Pending:
     petition: Petition
     notify_duplicate: bool
     after_insert: object = None
+    language: str = None  # the submission's own (None: not given); row["language"] is the signature's
 
 
 def _confirmation_params(signature_id, token):
@@ -180,7 +201,8 @@ def _confirmation_context(params):
 
 def _insert(pending):
     signature = Signature.create(**pending.row)
-    mail.enqueue_params(signature.email, "confirm_signature", _confirmation_params(signature.id, pending.token))
+    mail.enqueue_params(signature.email, "confirm_signature", _confirmation_params(signature.id, pending.token),
+                        language=signature.language)
     if pending.after_insert is not None:
         pending.after_insert(signature)
     return SubmitResult(signature, True)
@@ -195,7 +217,8 @@ def store_batch(pendings):
         ids = {token_hash: signature_id for signature_id, token_hash in inserted}
         signatures = [Signature(id=ids[pending.row["token_hash"]], **pending.row) for pending in pendings]
         insert_rows(mail.OutboxMessage, [
-            mail.params_row(signature.email, "confirm_signature", _confirmation_params(signature.id, pending.token))
+            mail.params_row(signature.email, "confirm_signature", _confirmation_params(signature.id, pending.token),
+                            language=signature.language)
             for signature, pending in zip(signatures, pendings)])
         for signature, pending in zip(signatures, pendings):
             if pending.after_insert is not None:
@@ -221,15 +244,18 @@ def store(pending) -> SubmitResult:
     if pending.notify_duplicate:
         petition = Petition.get_by_id(petition.id)  # the whole row for the mail (the checks read a few columns)
         now = clock.now()
+        # in the language of this submission's page if given, else the one first signed in
+        language = pending.language or existing.language
         with db.atomic():
             if existing.confirmed_at is None:
                 # Give a fresh link; the old one stops working.
                 (Signature.update(token_hash=values["token_hash"], token_created_at=now)
                  .where(Signature.id == existing.id).execute())
-                mail.enqueue_params(existing.email, "confirm_signature", _confirmation_params(existing.id, pending.token))
+                mail.enqueue_params(existing.email, "confirm_signature", _confirmation_params(existing.id, pending.token),
+                                    language=language)
             else:
                 mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing,
-                             withdraw_url=withdraw_url(existing))
+                             withdraw_url=withdraw_url(existing), language=language)
     return SubmitResult(existing, False)
 
 
@@ -257,13 +283,13 @@ def resend(signature_id, petition):
         now = clock.now()
         if signature.resend_count >= RESEND_MAX:
             raise TooManyResends(N_("The confirmation mail has been sent again %(count)s times already; look in "
-                                    "your spam folder, or sign again later.") % {"count": RESEND_MAX})
+                                    "your spam folder, or sign again later.", count=RESEND_MAX))
         if signature.token_created_at and now < signature.token_created_at + RESEND_INTERVAL:
             wait = signature.token_created_at + RESEND_INTERVAL - now
             raise TooManyResends(N_("The mail was sent less than %(minutes)s minutes ago; mails can take a few "
-                                    "minutes. Try again in %(left)s minutes.")
-                                 % {"minutes": int(RESEND_INTERVAL.total_seconds() // 60),
-                                    "left": max(1, -(-int(wait.total_seconds()) // 60))})
+                                    "minutes. Try again in %(left)s minutes.",
+                                    minutes=int(RESEND_INTERVAL.total_seconds() // 60),
+                                    left=max(1, -(-int(wait.total_seconds()) // 60))))
         token, token_hash = _new_token()
         # Conditional on the count read: two simultaneous requests cannot both send.
         updated = (Signature.update(token_hash=token_hash, token_created_at=now,
@@ -272,8 +298,11 @@ def resend(signature_id, petition):
                           & Signature.confirmed_at.is_null()).execute())
         if not updated:
             raise TooManyResends(N_("The mail is being sent again already."))
-        mail.enqueue_params(signature.email, "confirm_signature", _confirmation_params(signature.id, token))
+        mail.enqueue_params(signature.email, "confirm_signature", _confirmation_params(signature.id, token),
+                            language=signature.language)
     return Signature.get_by_id(signature.id)
+
+
 def submit(petition, **fields) -> SubmitResult:
     """Store a signature and queue its confirmation mail, in the calling thread (jobs, demo data,
     the command line). Requests use submit_async(), which goes through the intake writer.
@@ -308,11 +337,11 @@ class LinkExpired(DomainError):
 def find_by_token(token):
     """The signature behind a confirmation link, or NotFound / LinkExpired."""
     if not token or len(token) > 128:
-        raise NotFound("This confirmation link is not valid. Check that you copied the whole link.")
+        raise NotFound(N_("This confirmation link is not valid. Check that you copied the whole link."))
     signature = Signature.get_or_none(Signature.token_hash == hash_token(token))
     if signature is None:
-        raise NotFound("This confirmation link is not valid, or it was replaced by a newer one. "
-                       "Use the link in the most recent mail.")
+        raise NotFound(N_("This confirmation link is not valid, or it was replaced by a newer one. "
+                       "Use the link in the most recent mail."))
     return signature
 
 
@@ -322,13 +351,13 @@ def confirmable(signature, petition):
         return None
     now = clock.now()
     if signature.token_created_at and signature.token_created_at + TOKEN_LIFETIME < now:
-        return "This confirmation link has expired. Sign the petition again to get a new one."
+        return N_("This confirmation link has expired. Sign the petition again to get a new one.")
     if petition.status == "live":
         return None
     if petition.closed_at and petition.closed_at + CONFIRM_GRACE_AFTER_CLOSING > now \
             and signature.created_at <= petition.closed_at:
         return None
-    return "This petition has closed, so signatures can no longer be confirmed."
+    return N_("This petition has closed, so signatures can no longer be confirmed.")
 
 
 def confirm(token) -> ConfirmResult:

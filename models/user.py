@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from models import clock
 from models.db import BaseModel, db
 from models.errors import InvalidInput, NotFound
+from models.i18n import N_
 from models.organisation import ROLES, Organisation
 from models.sanitize import check_single_line
 
@@ -38,6 +39,7 @@ class User(BaseModel):
     email_confirmed_at = pw.DateTimeField(null=True)
     # Raising this signs the user out everywhere (it is part of the session cookie).
     session_generation = pw.IntegerField(default=0)
+    language = pw.CharField(max_length=16, null=True)  # interface and mail language (BCP 47); null: not chosen
     created_at = pw.DateTimeField(default=clock.now)
     deleted_at = pw.DateTimeField(null=True)  # the account was deleted; kept as "former user"
 
@@ -78,42 +80,44 @@ class Membership(BaseModel):
 
 def check_password_strength(password):
     if len(password or "") < 8:
-        return "Use at least 8 characters."
+        return N_("Use at least 8 characters.")
     if len(password) > 1024:
-        return "Use at most 1024 characters."
+        return N_("Use at most 1024 characters.")
     return None
 
 
-def create_user(email, name, password=None, is_admin=False, is_moderator=False, confirmed=True):
+def create_user(email, name, password=None, is_admin=False, is_moderator=False, confirmed=True, language=None):
     email = normalise_email(email)
     errors = {}
     if not valid_email(email):
-        errors["email"] = "Give a valid email address, like name@example.org."
+        errors["email"] = N_("Give a valid email address, like name@example.org.")
     elif User.select().where(User.email == email).exists():
-        errors["email"] = "An account with this email address exists already."
+        errors["email"] = N_("An account with this email address exists already.")
     name = (name or "").strip()
     if not name or len(name) > 255:
-        errors["name"] = "Give a name of 1 to 255 characters."
+        errors["name"] = N_("Give a name of 1 to 255 characters.")
     check_single_line(errors, name=name)
     if password is not None and (problem := check_password_strength(password)):
         errors["password"] = problem
     if errors:
         raise InvalidInput(errors)
+    from models.i18n import normalise
+
     user = User(email=email, name=name, is_admin=is_admin, is_moderator=is_moderator,
-                email_confirmed_at=clock.now() if confirmed else None)
+                email_confirmed_at=clock.now() if confirmed else None, language=normalise(language))
     if password is not None:
         user.set_password(password)
     try:
         with db.atomic():  # a savepoint: a caller's transaction stays usable
             user.save()
     except pw.IntegrityError:  # the same address was signed up between our check and this insert
-        raise InvalidInput({"email": "An account with this email address exists already."}) from None
+        raise InvalidInput({"email": N_("An account with this email address exists already.")}) from None
     return user
 
 
 def add_membership(user, organisation, role="clerk"):
     if role not in ROLES:
-        raise InvalidInput({"role": f"Choose one of: {', '.join(ROLES)}."})
+        raise InvalidInput({"role": N_("Choose one of: %(choices)s.", choices=", ".join(ROLES))})
     membership, created = Membership.get_or_create(user=user, organisation=organisation,
                                                    defaults={"role": role})
     if not created and membership.role != role:
@@ -125,5 +129,5 @@ def add_membership(user, organisation, role="clerk"):
 def get_user_by_email(email):
     user = User.get_or_none(User.email == normalise_email(email))
     if user is None:
-        raise NotFound(f"There is no user with the email address {email!r}.")
+        raise NotFound(N_("There is no user with the email address %(email)s.", email=repr(email)))
     return user

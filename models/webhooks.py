@@ -533,6 +533,7 @@ def _disable_if_failing(endpoint_id, disable_after, error):
         endpoint = WebhookEndpoint.get_by_id(endpoint_id)
         for address in owners(endpoint):
             mail.enqueue(address, "webhook_disabled", endpoint=endpoint, organisation=endpoint.organisation,
+                         language=mail.language_of(endpoint.organisation),
                          dedupe_key=f"webhook-disabled:{endpoint.id}:{endpoint.disabled_at.isoformat()}:{address}"[:191])
         log.warning("webhook endpoint %s disabled after %s failures", endpoint_id, disable_after)
     return bool(disabled)

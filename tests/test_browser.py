@@ -102,8 +102,8 @@ def test_a_clerk_works_a_petition_to_completed_and_everyone_hears(browser, live_
     assert "Saved." in page.locator("#recipient-form").inner_text()
     assert page.locator("#current-status").get_attribute("data-status") == "in_process"
     assert page.locator("#fact-reference_field").inner_text() == "RCC-2026-0042"
-    assert page.locator("#fact-date_projected").inner_text() == handover.isoformat()
-    assert page.locator("#fact-answer_due_date").inner_text() == due.isoformat()
+    assert page.locator("#fact-date_projected time").get_attribute("datetime") == handover.isoformat()
+    assert page.locator("#fact-answer_due_date time").get_attribute("datetime") == due.isoformat()
     history = page.locator("#history").inner_text()
     assert "Handed over, being answered" in history and "Carl Council · via web" in history
     page.screenshot(path=str(folder / "clerk-petition-page.png"), full_page=True)

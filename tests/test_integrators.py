@@ -111,7 +111,8 @@ async def test_seed_003_post_signature_and_its_errors_as_written(web, make, peti
     path = f"/api/v1/petitions/{petition.id}/signature?api_key={k}&language=nl"
     seed_body = {"name": "Firstname Lastname", "email": "user@provider.tld", "city": "Place", "visible": 1}
     reply = await post_json(web, path, seed_body)
-    assert reply.code == 200 and reply.json() == {"message": "Thank you, confirmation e-mail will be sent"}
+    # the seed's "{language:Thank you, confirmation e-mail will be sent}": in the requested language (nl)
+    assert reply.code == 200 and reply.json() == {"message": "Dank u wel, er wordt een bevestigingsmail verstuurd"}
     assert Signature.get(Signature.email == "user@provider.tld").show_name is True
     # "visibility" (the seed's prose) is read like "visible"
     reply = await post_json(web, path, {"name": "A. Person", "email": "a@provider.tld", "visibility": 1})

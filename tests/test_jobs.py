@@ -8,6 +8,7 @@ import pytest
 from jobs.scheduler import run_job
 from models import clock
 from models.audit import Actor, AuditEvent
+from models.i18n import format_date
 from models.jobs import ChaseRecord, JobRun, ReminderSent
 from models.mail import OutboxMessage, content
 from models.petition import Petition, update_recipient_fields
@@ -133,7 +134,7 @@ def test_answer_due_reminder_and_overdue_notice_once_per_date_and_rearmed_by_a_n
     assert on(new_due - days(7)) == {"due_soon": 1, "overdue": 0}
     assert on(new_due + days(1)) == {"due_soon": 0, "overdue": 1}
     assert ReminderSent.select().count() == 4
-    assert "Answer overdue since " + new_due.isoformat() in outbox("answer_overdue")[-1].subject
+    assert "Answer overdue since " + format_date("en", new_due) in outbox("answer_overdue")[-1].subject
 
 
 # ---- response_notices ------------------------------------------------------------------------------

@@ -159,10 +159,10 @@ async def test_inbox_counts_statuses_and_what_needs_attention(web, make):
     assert "answer overdue" in row
 
     overdue = await web.get(f"/workspace/{organisation.slug}?show=overdue")
-    titles = re.findall(r'href="/workspace/petitions/\d+">([^<]+)</a>', overdue.text)
+    titles = re.findall(r'href="/workspace/petitions/\d+"[^>]*>([^<]+)</a>', overdue.text)
     assert sorted(titles) == ["Overdue and not handed over", "Overdue answer"]
     soon = await web.get(f"/workspace/{organisation.slug}?show=due_soon")
-    assert re.findall(r'href="/workspace/petitions/\d+">([^<]+)</a>', soon.text) == ["Due in five days"]
+    assert re.findall(r'href="/workspace/petitions/\d+"[^>]*>([^<]+)</a>', soon.text) == ["Due in five days"]
 
 
 @pytest.mark.gen_test
@@ -416,7 +416,7 @@ async def test_history_shows_every_event_with_its_channel(web, make):
     history = html[html.index('id="history"'):]
     events = list(AuditEvent.select().where(AuditEvent.petition_id == petition.id))
     assert history.count("<li data-action=") == len(events) >= 4
-    assert "job close_petitions · via job" in history and "test · via cli" in history
+    assert "job close_petitions · via scheduled job" in history and "test · via command line" in history
     assert "via web" in history and "Reference: (empty) → W-1" in history
     assert "Status: Open for signatures → Closed, awaiting handover" in history
 
