@@ -21,6 +21,7 @@ import tornado.web
 from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1,
                       petitioner, public, responses, ui, workspace)
 from handlers.base import NotFoundHandler, log_request
+from handlers.ratelimit import Limiter
 from models import config
 from models.db import bind, db, migrate
 
@@ -128,7 +129,7 @@ ROUTES = [
 ]
 
 
-def make_app(settings=None, debug=False):
+def make_app(settings=None, debug=False, limiter=None):
     settings = settings or config.current()
     return tornado.web.Application(
         ROUTES,
@@ -143,6 +144,7 @@ def make_app(settings=None, debug=False):
         debug=debug,
         compress_response=True,
         log_function=log_request,
+        limiter=limiter or Limiter.from_environment(),  # rate and abuse limits (handlers/ratelimit.py)
     )
 
 
@@ -161,10 +163,17 @@ def cmd_serve(args):
 
     if settings.run_jobs_in_serve:
         _check_schedules()
+    from handlers.ratelimit import check_settings
+
+    try:
+        check_settings()
+    except ValueError as error:
+        sys.exit(f"error: {error}")
 
     async def main():
         app = make_app(settings)
-        server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=1024 * 1024)
+        # No xheaders: forwarded addresses are read only from PORTAL_TRUSTED_PROXIES (handlers/ratelimit.py).
+        server = tornado.httpserver.HTTPServer(app, max_body_size=1024 * 1024)
         server.listen(args.port, address=args.address)
         if settings.run_jobs_in_serve:
             from jobs.scheduler import start_scheduler

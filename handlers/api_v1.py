@@ -10,6 +10,7 @@ import http.client
 import tornado.web
 
 from handlers.base import JsonHandler
+from handlers.ratelimit import LimitedApiHandler
 from models import api, config
 from models import signature as signatures
 from models.audit import Actor
@@ -42,7 +43,7 @@ def iso(value):
     return value.isoformat()
 
 
-class ApiV1Handler(JsonHandler):
+class ApiV1Handler(LimitedApiHandler, JsonHandler):
 
     def initialize(self):
         self.cors_origin = None
@@ -64,10 +65,12 @@ class ApiV1Handler(JsonHandler):
     def arg(self, name):
         return self.get_query_argument(name, None)
 
+    def request_token(self):
+        return api.key_token_from(self.arg("api_key"), self.request.headers.get("Authorization"))
+
     def authenticate(self, scope=None):
-        """The request's key (rate limited per key; anonymous and failed calls per address)."""
-        token = api.key_token_from(self.arg("api_key"), self.request.headers.get("Authorization"))
-        key = api.key_for_request(token, self.request.remote_ip)
+        """The request's key (prepare() counted the call per key, or per address without one)."""
+        key = self.resolve_key(self.request_token())
         if scope:
             api.require_key(key, scope)
         self.key = key
@@ -292,7 +295,6 @@ class SigningHandler(ApiV1Handler):
     def options(self, name):
         """CORS preflight: answered for allowed origins only."""
         origin = self.request.headers.get("Origin")
-        api.hit(f"ip:{self.request.remote_ip}")
         petition = api.petition_by_key(name)
         if not petition.api_enabled:
             raise api.SubmissionsDisabled()
@@ -312,8 +314,10 @@ class SigningHandler(ApiV1Handler):
         petition = api.petition_by_key(name)
         api.check_submission(petition, key, origin, origin_required=self.origin_required)
         fields = self.signer_fields(self.get_json_body())
+        self.limit_signing(fields["email"])
         result = signatures.submit(petition, **fields, source=self.source, api_key=key, origin=origin,
                                    notify_duplicate=False)
+        self.signed(result, fields["email"])
         if not result.created:
             raise api.SignatureExists()
         self.accepted()
@@ -398,13 +402,12 @@ class SignatureCountHandler(ApiV1Handler):
     """GET /api/v1/petitions/{slug}/signature-count: verified signatures only; no key needed."""
 
     def get(self, name):
-        api.hit(f"ip:{self.request.remote_ip}")
         petition = api.counted_petition(name)
         self.set_header("Access-Control-Allow-Origin", "*")
         self.write_json({"id": petition.id, "slug": petition.slug, "signature_count": petition.signature_count})
 
 
 class ApiNotFoundHandler(ApiV1Handler):
-    def prepare(self):
-        super().prepare()
+    async def prepare(self):
+        await super().prepare()
         raise NotFound("There is no API call at this address. Fix: see /api/v1/docs for the calls.")

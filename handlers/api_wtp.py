@@ -14,6 +14,7 @@ from pathlib import Path
 import tornado.web
 
 from handlers.base import BaseHandler, JsonHandler
+from handlers.ratelimit import LimitedApiHandler
 from models import api, config, dialects
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.organisation import Organisation
@@ -61,7 +62,7 @@ def ok_info():
     return {"status": 200, "developerMessage": "OK", "userMessage": "", "errorCode": "", "moreInfo": ""}
 
 
-class WtpHandler(JsonHandler):
+class WtpHandler(LimitedApiHandler, JsonHandler):
     resource = "petitions"
     anchor = "petitions"  # documentation anchor for moreInfo
     public_read = False  # public data: any site may read it (CORS) and JSONP is offered
@@ -77,20 +78,23 @@ class WtpHandler(JsonHandler):
         # ?api_key= as documented; ?key= as the write API's beta testers (and the we_the_people gem) sent it.
         return self.text_arg("api_key") or self.text_arg("key")
 
+    def request_token(self):
+        return self.query_token()
+
     def reader(self):
         """Reading needs no key, as on api.whitehouse.gov (its clients send none; the calls count
         against the client address). A key that is sent must be valid, as on every dialect: a
         revoked key, or one whose owner left its organisation, reads nothing."""
         token = self.query_token()
         if token is None:
-            return api.key_for_request(None, self.request.remote_ip)
+            return None
         return self.api_key(token)
 
     def api_key(self, token=None):
         """The request's key (401 with code 85 without a valid one); writing checks the create scope."""
         token = token or self.query_token()
         try:
-            key = api.key_for_request(token, self.request.remote_ip)  # rate limited like every dialect
+            key = self.resolve_key(token)  # prepare() counted the call, as in every dialect
         except (api.ApiKeyInvalid, api.KeyOrganisationLeft):
             key = None
         if key is None:
@@ -166,8 +170,8 @@ class WtpHandler(JsonHandler):
         self.finish(f"/**/{callback}(" + json.dumps(value, default=str, ensure_ascii=False)
                     .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + ");")
 
-    def prepare(self):
-        super().prepare()
+    async def prepare(self):
+        await super().prepare()
         if (self.public_read and self.request.method == "GET" and self.request.path.endswith(".jsonp")
                 and self.get_query_argument("callback", "") and self.jsonp_callback() is None):
             raise WtpError(400, "", "400 Bad Request : callback must be a JavaScript function name (letters, digits, "
@@ -446,6 +450,14 @@ class SignatureCreateHandler(WtpHandler):
     resource = "signatures"
     anchor = "signatures-create"
 
+    def request_token(self):
+        """The seed's POST may carry its key in the body: counted per key from the first call."""
+        try:
+            body = self.body()
+        except Exception:  # noqa: BLE001 — post() answers a malformed body in the envelope
+            body = {}
+        return (self.query_token() or self.text(body, "api_key") or self.text(body, "signature_source_api_key"))
+
     def post(self):
         body = self.body()
         # The seed passes the key as ?api_key=; its error message also names signature_source_api_key.
@@ -474,11 +486,15 @@ class SignatureCreateHandler(WtpHandler):
         except DomainError as error:
             raise WtpError(403, "74", f"403 Forbidden : {error.message}", error.message,
                            "signatures-create-error-403") from None
+        email = self.text(body, "email")
+        if email:
+            self.limit_signing(email)
         try:
-            submit(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
-                   email=self.text(body, "email"), postal_code=self.text(body, "zip"), city=self.text(body, "city"),
-                   state=self.text(body, "state"), country=self.text(body, "country"), show_name=False,
-                   source="wtp", api_key=key, notify_duplicate=False)
+            result = submit(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
+                            email=email, postal_code=self.text(body, "zip"), city=self.text(body, "city"),
+                            state=self.text(body, "state"), country=self.text(body, "country"), show_name=False,
+                            source="wtp", api_key=key, notify_duplicate=False)
+            self.signed(result, email)
         except NotSignable as error:
             raise WtpError(403, "74", f"Petition {petition.id} cannot accept more signatures. ({error.message})",
                            f"This petition cannot accept more signatures. You can open a new petition on this "
@@ -544,7 +560,7 @@ class DocsHandler(BaseHandler):
 class UnknownHandler(WtpHandler):
     """Any other address under /v1/: a 404 in the envelope, never the HTML error page."""
 
-    def prepare(self):
-        super().prepare()
+    async def prepare(self):
+        await super().prepare()
         raise WtpError(404, "", f"404 Not Found : There is no resource at {self.request.path[:80]}.",
                        "The resource that you requested does not exist.")

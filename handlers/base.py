@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import tornado.log
 import tornado.web
 
+from handlers import ratelimit
 from models import config
 from models.db import db
 from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
@@ -54,6 +55,8 @@ NUL_MESSAGE = "The request contained a NUL character; remove it and try again."
 
 class BaseHandler(tornado.web.RequestHandler):
     def prepare(self):
+        # Behind a trusted proxy (PORTAL_TRUSTED_PROXIES) the scheme is the one it forwarded.
+        self.request.protocol = ratelimit.forwarded_protocol(self.request)
         # PostgreSQL cannot store text with NUL characters (psycopg2 raises, a 500): refuse them
         # up front for every page and API. An address with one names nothing; an argument with one
         # is a 400 naming the argument.
@@ -90,6 +93,11 @@ class BaseHandler(tornado.web.RequestHandler):
     def on_finish(self):
         if not db.is_closed():
             db.close()
+
+    @property
+    def client_address(self):
+        """The client's address: the peer, or the one a trusted proxy forwarded. Every limit uses it."""
+        return ratelimit.client_address(self.request)
 
     @property
     def settings_(self):

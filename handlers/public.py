@@ -2,6 +2,7 @@
 import tornado.web
 
 from forms.signature import SignForm
+from handlers import ratelimit
 from handlers.base import BaseHandler
 from models import signature as signatures
 from models.audit import Actor
@@ -61,6 +62,10 @@ class PetitionHandler(BaseHandler):
 class SignHandler(PetitionHandler):
     def post(self, slug):
         petition = visible_petition(self, slug)
+        try:
+            ratelimit.admit_signer(self)  # per client address: every attempt counts
+        except ratelimit.SigningTooFast as error:
+            return self.too_fast(error)
         form = SignForm(self.form_data())
         if not petition.is_signable:
             return self.show(petition, form, status=403)
@@ -70,14 +75,26 @@ class SignHandler(PetitionHandler):
             if not form.validate():  # the terms box: show every other message too, store nothing
                 signatures.validate(**fields)
                 return self.show(petition, form, status=400)
-            signatures.submit(petition, show_name=form.show_name.data, wants_notice=form.wants_notice.data,
-                              source="web", **fields)
+            email = signatures.validate(**fields)["email"]
+            # Past the mail limits of this address nothing is stored or sent, and the visitor sees the
+            # same "check your mail" page: the page never tells whether an address signed.
+            if ratelimit.mail_refusal(self, email, petition.id) is None:
+                signatures.submit(petition, show_name=form.show_name.data, wants_notice=form.wants_notice.data,
+                                  source="web", **fields)
         except InvalidInput as error:
             form.add_domain_errors(error)
             return self.show(petition, form, status=400)
         except NotSignable:
             return self.show(petition, form, status=403)
         self.redirect(f"/petitions/{petition.slug}/signed", status=303)
+
+
+    def too_fast(self, error):
+        minutes = max(1, -(-error.retry_after // 60))
+        self.set_status(429)
+        self.set_header("Retry-After", str(error.retry_after))
+        self.render("error.html", status_code=429, fields={},
+                    message=self.locale.translate(ratelimit.SIGNING_TOO_FAST_PAGE) % {"minutes": minutes})
 
 
 class SignedHandler(BaseHandler):

@@ -277,6 +277,18 @@ def _text(value, field):
     return value.strip() or None
 
 
+def signer_email(data):
+    """The address a record-signature body names (for the abuse limits), or None when it names none
+    or is malformed (record_signature() then says what is wrong)."""
+    try:
+        person = data.get("person") if isinstance(data, dict) else None
+        if not isinstance(person, dict):
+            return None
+        return _text(_primary(person.get("email_addresses"), "person.email_addresses").get("address"), "email")
+    except (InvalidInput, AttributeError):
+        return None
+
+
 def record_signature(key, petition, data):
     """The record signature helper: person, comments, identifiers, referrer data -> submit().
 
