@@ -172,6 +172,21 @@ async def test_invalid_keys_count_against_the_client_address(web, monkeypatch):
     assert_limited_in_shape("v1", await call(web, "GET", "/api/v1/petitions", token="guess-4"))
 
 
+def test_the_memory_limiter_starts_no_threads_and_forgets_old_windows():
+    from limits import RateLimitItemPerSecond
+
+    limiter = ratelimit.Limiter()
+    before = {thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)}
+    item = RateLimitItemPerSecond(5)
+    results = [limiter.hit([item], f"ip:192.0.2.{n % 50}") is None for n in range(500)]
+    assert results.count(True) >= 250  # at least 5 of each address's 10 hits, in one second or two
+    assert {thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)} <= before
+    limiter.storage._swept -= 2  # as if a second had passed since the last sweep
+    limiter.storage.expirations = {key: 0 for key in limiter.storage.expirations}  # every window ended
+    limiter.hit([item], "ip:192.0.2.200")
+    assert list(limiter.storage.storage) == [item.key_for("ip:192.0.2.200")]
+
+
 # ---- Redis: several instances share one limit --------------------------------------------------------
 
 @pytest.mark.parametrize("storage", ["memory", "redis"])
