@@ -292,6 +292,14 @@ class SigningHandler(ApiV1Handler):
             self.allow_origin(origin)
         return origin
 
+    def write_error(self, status_code, **kwargs):
+        origin = self.request.headers.get("Origin")
+        if status_code == 429 and origin and not self.cors_origin:
+            # Refused by the limiter before the petition (and so its allowed domains) was looked up:
+            # the page's script may still read when to come back; the answer holds nothing else.
+            self.allow_origin(origin)
+        super().write_error(status_code, **kwargs)
+
     def options(self, name):
         """CORS preflight: answered for allowed origins only."""
         origin = self.request.headers.get("Origin")

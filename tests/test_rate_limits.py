@@ -141,6 +141,19 @@ async def test_over_the_sustained_limit_a_429_with_retry_after_in_the_dialects_s
 
 
 @pytest.mark.gen_test(timeout=120)
+async def test_a_browser_on_an_allowed_site_can_read_a_429_from_the_signing_route(web, make, monkeypatch):
+    monkeypatch.setenv("PORTAL_API_RATE_BURST", "0")
+    monkeypatch.setenv("PORTAL_API_RATE_PER_MINUTE", "1")
+    lead, token = signer_key(make)
+    petition = api_petition(make, lead)
+    assert (await api_sign(web, "forbrukermakt", petition, token, "first@example.org")).code == 202
+    limited = await api_sign(web, "forbrukermakt", petition, token, "second@example.org")
+    assert_limited_in_shape("v1", limited)
+    assert limited.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Retry-After" in limited.headers["Access-Control-Expose-Headers"]
+
+
+@pytest.mark.gen_test(timeout=120)
 async def test_a_burst_beyond_the_wait_budget_answers_429(web, make, monkeypatch):
     monkeypatch.setenv("PORTAL_API_RATE_BURST", "1")
     monkeypatch.setenv("PORTAL_API_RATE_PER_MINUTE", "1000")
