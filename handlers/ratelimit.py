@@ -219,20 +219,37 @@ class Limiter:
 
     def hit(self, items, *identifiers):
         """Count one hit on each limit; return the first limit that is now over, or None."""
-        over = None
+        over = self.hit_each(items, *identifiers)
+        return over[0] if over else None
+
+    def hit_each(self, items, *identifiers):
+        """Count one hit on each limit (with Redis in one round trip); the limits now over, in order."""
+        try:
+            if self.shared and len(items) > 1:
+                counts = self._redis_incr(items, identifiers)
+            else:
+                counts = [None] * len(items)
+                for n, item in enumerate(items):
+                    counts[n] = 0 if self.strategy.hit(item, *identifiers) else item.amount + 1
+        except Exception:  # noqa: BLE001 — Redis down: serve rather than refuse everyone
+            self._warn()
+            return []
+        return [item for item, count in zip(items, counts) if count > item.amount]
+
+    def _redis_incr(self, items, identifiers):
+        """What FixedWindowRateLimiter.hit does per limit (limits' own increment script), pipelined."""
+        pipeline = self.storage.get_connection().pipeline(transaction=False)
         for item in items:
-            try:
-                allowed = self.strategy.hit(item, *identifiers)
-            except Exception:  # noqa: BLE001 — Redis down: serve rather than refuse everyone
-                self._warn()
-                return None
-            if not allowed and over is None:
-                over = item
-        return over
+            self.storage.lua_incr_expire([self.storage.prefixed_key(item.key_for(*identifiers))],
+                                         [item.get_expiry(), 1], client=pipeline)
+        return [int(count) for count in pipeline.execute()]
 
     def seconds_left(self, item, *identifiers):
         """Seconds until the window of `item` resets (at least a small positive number)."""
         try:
+            if self.shared:  # limits reads Redis' TTL in whole seconds; a wait needs milliseconds
+                left = self.storage.get_connection(True).pttl(self.storage.prefixed_key(item.key_for(*identifiers)))
+                return max(0.01, left / 1000) if left and left > 0 else 0.01
             reset = self.strategy.get_window_stats(item, *identifiers).reset_time
         except Exception:  # noqa: BLE001
             self._warn()
@@ -270,19 +287,18 @@ async def admit_api_call(handler, bucket):
     wait budget, it raises RateLimited (a 429 with Retry-After in the dialect's shape)."""
     limiter = limiter_of(handler)
     burst, sustained = limits_of("PORTAL_API_RATE_BURST"), limits_of("PORTAL_API_RATE_PER_MINUTE")
+    over = limiter.hit_each(burst + sustained, bucket)  # one round trip; the call counts once a minute
+    for item in over:
+        if item in sustained:
+            raise limiter.refusal(item, bucket)  # waiting would not help
     waited = 0.0
-    while True:
-        over = limiter.hit(burst, bucket)
-        if over is None:
-            break
-        wait = limiter.seconds_left(over, bucket) + 0.005
+    while over:
+        wait = limiter.seconds_left(over[0], bucket) + 0.005
         if waited + wait > PACE_SECONDS:
-            raise limiter.refusal(over, bucket)
+            raise limiter.refusal(over[0], bucket)
         await asyncio.sleep(wait)
         waited += wait
-    over = limiter.hit(sustained, bucket)
-    if over is not None:
-        raise limiter.refusal(over, bucket)
+        over = limiter.hit_each(burst, bucket)
 
 
 def charge_address(handler):
