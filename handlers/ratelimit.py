@@ -16,11 +16,13 @@ The client address is `client_address()`: the peer, or the address a trusted pro
 (PORTAL_TRUSTED_PROXIES) forwarded. Every limit uses it.
 """
 import asyncio
+import collections
 import hashlib
 import ipaddress
 import logging
 import math
 import os
+import threading
 import time
 
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond, parse_many
@@ -182,22 +184,58 @@ def key_bucket(token):
 # ---- the limiter -----------------------------------------------------------------------------------
 
 class QuietMemoryStorage(MemoryStorage):
-    """limits' memory storage without its expiry thread. MemoryStorage starts a threading.Timer
-    (a new thread) on an increment whenever the previous one has ended, about a hundred threads a
-    second under load, each taking the GIL from the IOLoop. Expired windows are dropped when read
-    anyway (get() checks the expiry); the rest are swept here at most once a second, in the
-    caller's thread."""
+    """limits' memory storage for fixed windows, with expiry that scales.
 
-    def __init__(self):
+    MemoryStorage starts a threading.Timer (a new thread) on an increment whenever the previous
+    one has ended, about a hundred threads a second under load, each taking the GIL from the
+    IOLoop, and each run walks every key. Here no thread is started: expired windows are dropped
+    when read (as get() does) and, at most once a second in the caller's thread, from queues of
+    (expiry, key) kept per window length, so a sweep costs what expired, not what is stored (a
+    viral petition leaves a window per signer's address for an hour)."""
+
+    def __init__(self, clock=time.time):
         super().__init__()
         self.timer.cancel()
-        self._swept = time.monotonic()
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._queues = {}  # window length -> deque of (expiry, key), in expiry order
+        self._swept = clock()
 
-    def _MemoryStorage__schedule_expiry(self):  # replaces MemoryStorage.__schedule_expiry
-        now = time.monotonic()
-        if now - self._swept >= 1.0:
-            self._swept = now
-            self._MemoryStorage__expire_events()
+    def _MemoryStorage__schedule_expiry(self):  # MemoryStorage.__schedule_expiry starts the thread
+        pass
+
+    def incr(self, key, expiry, amount=1):
+        with self._lock:
+            now = self.clock()
+            if self.expirations.get(key, 0) <= now:  # a new window
+                self.storage[key] = amount
+                self.expirations[key] = now + expiry
+                self._queues.setdefault(expiry, collections.deque()).append((now + expiry, key))
+            else:
+                self.storage[key] += amount
+            count = self.storage[key]
+            if now - self._swept >= 1.0:
+                self._swept = now
+                self._sweep(now)
+        return count
+
+    def _sweep(self, now):
+        for queue in self._queues.values():
+            while queue and queue[0][0] <= now:
+                _expiry, key = queue.popleft()
+                if self.expirations.get(key, now + 1) <= now:
+                    self.storage.pop(key, None)
+                    self.expirations.pop(key, None)
+
+    def get(self, key):
+        with self._lock:
+            if self.expirations.get(key, 0) <= self.clock():
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+            return self.storage.get(key, 0)
+
+    def get_expiry(self, key):
+        return self.expirations.get(key, self.clock())
 
 
 class Limiter:
@@ -254,7 +292,7 @@ class Limiter:
         except Exception:  # noqa: BLE001
             self._warn()
             return 1.0
-        return max(0.01, reset - time.time())
+        return max(0.01, reset - getattr(self.storage, "clock", time.time)())
 
     def refusal(self, item, *identifiers):
         return RateLimited(max(1, math.ceil(self.seconds_left(item, *identifiers))), item.amount, _label(item))

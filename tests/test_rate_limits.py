@@ -186,18 +186,25 @@ async def test_invalid_keys_count_against_the_client_address(web, monkeypatch):
 
 
 def test_the_memory_limiter_starts_no_threads_and_forgets_old_windows():
-    from limits import RateLimitItemPerSecond
+    from limits import RateLimitItemPerHour, RateLimitItemPerSecond
 
+    now = [1_000_000.0]
     limiter = ratelimit.Limiter()
+    limiter.storage = ratelimit.QuietMemoryStorage(clock=lambda: now[0])
+    limiter.strategy = ratelimit.FixedWindowRateLimiter(limiter.storage)
     before = {thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)}
-    item = RateLimitItemPerSecond(5)
-    results = [limiter.hit([item], f"ip:192.0.2.{n % 50}") is None for n in range(500)]
-    assert results.count(True) >= 250  # at least 5 of each address's 10 hits, in one second or two
+    second, hour = RateLimitItemPerSecond(5), RateLimitItemPerHour(2)
+    results = [limiter.hit([second], f"ip:192.0.2.{n % 50}") is None for n in range(500)]
+    assert results.count(True) == 250  # 5 of each address's 10 hits in this second
+    assert limiter.hit([hour], "mail:a") is None and limiter.hit([hour], "mail:a") is None
+    assert limiter.hit([hour], "mail:a") == hour
     assert {thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)} <= before
-    limiter.storage._swept -= 2  # as if a second had passed since the last sweep
-    limiter.storage.expirations = {key: 0 for key in limiter.storage.expirations}  # every window ended
-    limiter.hit([item], "ip:192.0.2.200")
-    assert list(limiter.storage.storage) == [item.key_for("ip:192.0.2.200")]
+    now[0] += 2  # the second's windows ended; the hour's did not
+    assert limiter.hit([second], "ip:192.0.2.1") is None
+    assert sorted(limiter.storage.storage) == sorted([second.key_for("ip:192.0.2.1"), hour.key_for("mail:a")])
+    assert limiter.hit([hour], "mail:a") == hour and 3590 < limiter.seconds_left(hour, "mail:a") <= 3600
+    now[0] += 3600
+    assert limiter.hit([hour], "mail:a") is None  # a new hour
 
 
 # ---- Redis: several instances share one limit --------------------------------------------------------
