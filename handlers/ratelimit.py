@@ -238,17 +238,25 @@ class QuietMemoryStorage(MemoryStorage):
         return self.expirations.get(key, self.clock())
 
 
+REDIS_TIMEOUT = 0.5  # seconds a Redis call may block the IOLoop
+REDIS_RETRY_SECONDS = 5  # after a Redis failure, requests go uncounted this long before Redis is tried again
+
+
 class Limiter:
-    """Fixed windows in memory or Redis. A storage failure lets the request through (and logs)."""
+    """Fixed windows in memory or Redis. A Redis failure lets requests through uncounted (and logs):
+    every call blocks at most REDIS_TIMEOUT, and after a failure Redis is left alone for
+    REDIS_RETRY_SECONDS, so an unreachable Redis does not stall the IOLoop on every request."""
 
     def __init__(self, redis_url=None, prefix="portal"):
         if redis_url:
-            self.storage = storage_from_string(redis_url, key_prefix=prefix)
+            self.storage = storage_from_string(redis_url, key_prefix=prefix, socket_timeout=REDIS_TIMEOUT,
+                                               socket_connect_timeout=REDIS_TIMEOUT)
         else:
             self.storage = QuietMemoryStorage()
         self.strategy = FixedWindowRateLimiter(self.storage)
         self.shared = bool(redis_url)
         self._last_warning = 0.0
+        self.down_until = 0.0
 
     @classmethod
     def from_environment(cls, env=None):
@@ -262,6 +270,8 @@ class Limiter:
 
     def hit_each(self, items, *identifiers):
         """Count one hit on each limit (with Redis in one round trip); the limits now over, in order."""
+        if self.down_until and time.monotonic() < self.down_until:
+            return []
         try:
             if self.shared and len(items) > 1:
                 counts = self._redis_incr(items, identifiers)
@@ -284,6 +294,8 @@ class Limiter:
 
     def seconds_left(self, item, *identifiers):
         """Seconds until the window of `item` resets (at least a small positive number)."""
+        if self.down_until and time.monotonic() < self.down_until:
+            return 1.0
         try:
             if self.shared:  # limits reads Redis' TTL in whole seconds; a wait needs milliseconds
                 left = self.storage.get_connection(True).pttl(self.storage.prefixed_key(item.key_for(*identifiers)))
@@ -299,6 +311,8 @@ class Limiter:
 
     def _warn(self):
         now = time.monotonic()
+        if self.shared:
+            self.down_until = now + REDIS_RETRY_SECONDS
         if now - self._last_warning > 60:
             self._last_warning = now
             log.warning("rate-limit storage unreachable; requests are let through uncounted", exc_info=True)

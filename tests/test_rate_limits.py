@@ -277,9 +277,13 @@ async def test_a_burst_through_two_instances_on_redis_is_paced(web, make, databa
 
 @pytest.mark.gen_test(timeout=120)
 async def test_an_unreachable_redis_lets_requests_through(web, make, database):
-    server, url = start_server(database, ratelimit.Limiter(f"redis://127.0.0.1:{free_port()}/0", "portal-down"))
+    limiter = ratelimit.Limiter(f"redis://127.0.0.1:{free_port()}/0", "portal-down")
+    server, url = start_server(database, limiter)
     try:
         _key, token = new_key(make)
+        reply = await web.get(f"{url}/api/v1/organisations", headers={"Authorization": f"Bearer {token}"})
+        assert reply.code == 200, reply.text
+        assert limiter.down_until > 0  # the next calls leave Redis alone for a while
         reply = await web.get(f"{url}/api/v1/organisations", headers={"Authorization": f"Bearer {token}"})
         assert reply.code == 200, reply.text
     finally:
