@@ -9,6 +9,8 @@
     python portal.py api-settings PETITION [--enable|--disable] [--domains "a.example b.example:8000"] [--hide|--show]
     python portal.py worker                      (the scheduled jobs only, no web server)
     python portal.py jobs list | jobs run NAME [--now ISO-8601-TIME]
+    python portal.py webhook create --organisation SLUG --url URL --events e1,e2 [--description D]
+    python portal.py webhook list [--organisation SLUG] | webhook delete ID
 """
 import argparse
 import asyncio
@@ -20,6 +22,7 @@ import tornado.web
 
 from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1,
                       petitioner, public, responses, ui, workspace)
+from handlers import open_data, webhooks, widgets
 from handlers.base import NotFoundHandler, log_request
 from handlers.ratelimit import Limiter
 from models import config
@@ -29,6 +32,21 @@ HERE = Path(__file__).resolve().parent
 ID = r"([^/]+)"  # a petition or organisation, by numeric id or slug
 
 ROUTES = [
+    # open data, accountability, widgets (issue 14); before /petitions/{id}, which would take "slug.json"
+    (r"/petitions/([a-z0-9\-]{1,100})\.(json|csv)", open_data.PetitionDataHandler),
+    (r"/petitions/" + ID + r"/widget/(count|sign)", widgets.WidgetHandler),
+    (r"/widgets/petition\.js", widgets.WidgetScriptHandler),
+    (r"/petitions/" + ID + r"/widget-key", widgets.WidgetKeyHandler),
+    (r"/open-data", open_data.OpenDataIndexHandler),
+    (r"/open-data/([a-z.]{1,40})", open_data.OpenDataFileHandler),
+    (r"/accountability(|\.json)", open_data.AccountabilityHandler),
+    (r"/organisations/" + ID + r"/accountability(|\.json)", open_data.OrganisationAccountabilityHandler),
+    (r"/workspace/" + ID + r"/webhooks", webhooks.WebhooksHandler),
+    (r"/workspace/" + ID + r"/webhooks/(\d{1,9})", webhooks.WebhookHandler),
+    (r"/workspace/" + ID + r"/webhooks/(\d{1,9})/(delete|enable)", webhooks.WebhookHandler),
+    (r"/api/v1/webhooks", webhooks.ApiWebhooksHandler),
+    (r"/api/v1/webhooks/(\d{1,9})", webhooks.ApiWebhookHandler),
+
     # public pages
     (r"/", public.HomeHandler),
     (r"/petitions/" + ID, public.PetitionHandler),
@@ -366,6 +384,44 @@ def cmd_api_settings(args):
           f"{'hidden from' if petition.hidden else 'shown on'} public pages")
 
 
+def cmd_webhook_create(args):
+    from models import webhooks
+    from models.audit import Actor
+    from models.organisation import Organisation
+
+    with db.connection_context(), db.atomic():
+        organisation = Organisation.by_slug_or_id(args.organisation)
+        endpoint, secret = webhooks.create_endpoint(organisation, Actor.system(), args.url, args.events,
+                                                    description=args.description)
+    print(f"created webhook endpoint {endpoint.id} for {organisation.slug}: {endpoint.url} "
+          f"({', '.join(endpoint.event_list)}); the signing secret is shown only now:")
+    print(secret)
+
+
+def cmd_webhook_list(args):
+    from models import webhooks
+    from models.organisation import Organisation
+
+    with db.connection_context():
+        query = (webhooks.WebhookEndpoint.select(webhooks.WebhookEndpoint, Organisation).join(Organisation)
+                 .where(webhooks.WebhookEndpoint.deleted_at.is_null()).order_by(webhooks.WebhookEndpoint.id))
+        if args.organisation:
+            query = query.where(Organisation.id == Organisation.by_slug_or_id(args.organisation).id)
+        for endpoint in query:
+            print(f"{endpoint.id}  {endpoint.organisation.slug}  {endpoint.state}  {endpoint.url}  "
+                  f"{','.join(endpoint.event_list)}  failures {endpoint.failure_count}")
+
+
+def cmd_webhook_delete(args):
+    from models import webhooks
+    from models.audit import Actor
+
+    with db.connection_context():
+        endpoint = webhooks.get_endpoint(args.id)
+        webhooks.delete_endpoint(endpoint, Actor.system())
+    print(f"deleted webhook endpoint {endpoint.id} ({endpoint.url})")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="portal.py", description="Petition recipient portal")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -437,6 +493,21 @@ def build_parser():
     settings.add_argument("--hide", dest="hide", action="store_true", default=None, help="hide from public pages")
     settings.add_argument("--show", dest="hide", action="store_false", help="show on public pages")
     settings.set_defaults(func=cmd_api_settings)
+
+    webhook = commands.add_parser("webhook", help="webhook endpoints").add_subparsers(dest="webhook_command",
+                                                                                     required=True)
+    create = webhook.add_parser("create", help="subscribe an endpoint; prints the secret (once) as the last line")
+    create.add_argument("--organisation", required=True, help="slug or id")
+    create.add_argument("--url", required=True)
+    create.add_argument("--events", required=True, help="comma separated, e.g. petition.published,response.published")
+    create.add_argument("--description", default="")
+    create.set_defaults(func=cmd_webhook_create)
+    listing = webhook.add_parser("list", help="list endpoints (id, organisation, state, URL, events)")
+    listing.add_argument("--organisation", help="only this organisation's")
+    listing.set_defaults(func=cmd_webhook_list)
+    delete = webhook.add_parser("delete", help="unsubscribe an endpoint by its id")
+    delete.add_argument("id")
+    delete.set_defaults(func=cmd_webhook_delete)
     return parser
 
 

@@ -14,11 +14,10 @@ import tornado.web
 
 from handlers.base import BaseHandler, JsonHandler
 from handlers.ratelimit import LimitedApiHandler
-from models import api, clock, config, dialects, osdi
+from models import api, channels, clock, config, dialects, osdi
 from models.errors import DomainError, InvalidInput, NotFound
 from models.pagination import Page, paginate
 from models.petition import Petition
-from models.sanitize import plain_text
 from models.signature import Signature
 from models.user import User
 from models.numbers import is_number
@@ -86,19 +85,43 @@ class OsdiHandler(LimitedApiHandler, JsonHandler):
         return self._key
 
     def petitions_for(self, key):
-        return dialects.visible_petitions(key.organisation_id)
+        return dialects.visible_petitions(key.organisation_id if key else None, key=key)
 
-    def petition(self, key, petition_id):
-        """A visible petition by our id or slug, or else (Action Network style) by the part after the
-        colon of one of its foreign identifiers, when exactly one visible petition carries it."""
+    def petition(self, key, petition_id, signing=False):
+        """The petition a path names, among those the key may read (signing: may sign).
+
+        A bare number always means the portal's petition of that number (404 when the key cannot see
+        it), so an address never switches petitions. A foreign identifier is named in full
+        (`free_petitions:1`; `portal:7` is ours), or by its id alone when no portal petition has
+        that id or slug and exactly one visible petition carries it (Action Network style)."""
+        text = (petition_id or "").strip()
+        scope = dialects.scoped_petitions(key.organisation_id if key else None)
+        visible = self.petitions_for(key)
+        missing = OsdiError(404, "NOT_FOUND", f"There is no petition {text[:40]!r} for this key.")
+
+        def find(name):
+            if signing:
+                return channels.petition_to_sign(name, key, query=scope)
+            return api.petition_by_key(name, visible)
+
+        system, colon, local = text.partition(":")
         try:
-            return dialects.visible_petition(petition_id, key.organisation_id)
+            if colon and system == osdi.NATIVE_SYSTEM and is_number(local, 11):
+                return find(local)
+            if not colon:
+                return find(text)
         except NotFound:
-            visible = self.petitions_for(key)
-            found = osdi.ids_by_local_part("petition", petition_id, visible.select(Petition.id))
-            if len(found) == 1:
-                return visible.where(Petition.id == found[0]).get()
-            raise OsdiError(404, "NOT_FOUND", f"There is no petition {petition_id[:40]!r} for this key.") from None
+            if not colon and (is_number(text, 11) or Petition.select().where(Petition.slug == text[:100]).exists()):
+                raise missing from None
+        candidates = scope.select(Petition.id) if signing else visible.select(Petition.id)
+        found = (osdi.ids_by_identifier("petition", text, candidates) if colon
+                 else osdi.ids_by_local_part("petition", text, candidates))
+        if len(found) == 1:
+            try:
+                return find(str(found[0]))
+            except NotFound:
+                pass
+        raise missing
 
     def body(self):
         data = self.get_json_body()
@@ -147,7 +170,14 @@ class OsdiHandler(LimitedApiHandler, JsonHandler):
     def collection(self, rel, path, query, serialise):
         number = self.int_arg("page", 1)
         per_page = min(self.int_arg("per_page", DEFAULT_PER_PAGE), MAX_PAGE_SIZE)
-        page = paginate(query, number, per_page) if query is not None else Page([], number, per_page, 0)
+        if query is None:
+            page = Page([], number, per_page, 0)
+        elif channels.is_test(self._key):
+            # A test key reads every count as 3: three records on one page (models/channels.py).
+            per_page = channels.TEST_KEY_COUNT
+            page = Page(list(query.limit(per_page)) if number == 1 else [], number, per_page, channels.TEST_KEY_COUNT)
+        else:
+            page = paginate(query, number, per_page)
         items = serialise(page.items)
         total_pages = page.pages
 
@@ -181,14 +211,17 @@ class OsdiHandler(LimitedApiHandler, JsonHandler):
         creator_href = f"{base()}/people/u{petition.lead_petitioner_id}"
         origin_system = (origin.origin_system if origin else None) or osdi.ORIGIN_SYSTEM
         url = dialects.public_url(petition)
+        created = dialects.iso(channels.created_time(petition))
+        modified = dialects.iso(channels.modified_time(petition))
+        key = self._key
         return {
             "identifiers": [osdi.native(petition.id)] + identifiers,
             "origin_system": origin_system, "originating_system": origin_system,
-            "created_date": dialects.iso(petition.created_at), "modified_date": dialects.iso(petition.updated_at),
-            "created_at": dialects.iso(petition.created_at), "modified_at": dialects.iso(petition.updated_at),
-            "title": petition.title, "summary": plain_text(petition.statement) or petition.title,
-            "description": petition.description, "petition_text": petition.request,
-            "browser_url": url, "url": url, "total_signatures": petition.signature_count,
+            "created_date": created, "modified_date": modified, "created_at": created, "modified_at": modified,
+            # Seed 001: summary is the title; the statement leads the description; the request is the letter.
+            "title": petition.title, "summary": petition.title,
+            "description": osdi.description_of(petition), "petition_text": petition.request,
+            "browser_url": url, "url": url, "total_signatures": channels.count_for(key, petition.signature_count),
             "target": [{"name": petition.organisation.name}],
             "_embedded": {"osdi:creator": {
                 # The creator carries no name or address: the portal does not publish who started a petition.
@@ -228,15 +261,20 @@ class OsdiHandler(LimitedApiHandler, JsonHandler):
         }
         if key.organisation_id == petition.organisation_id or signature.api_key_id == key.id:
             result["comments"] = signature.comment or ""
+        if signature.confirmed_at is None:
+            # Only its submitter sees a pending signature: it counts once the signer confirms by mail.
+            result["portal:status"] = "pending_verification"
         return result
 
     def record_signature(self, petition_id):
-        """The record signature helper (also reached by POSTing to a petition's signatures)."""
-        key = self.api_key()
-        petition = self.petition(key, petition_id)
+        """The record signature helper (also reached by POSTing to a petition's signatures). Refusals
+        come in models/channels.py's order: the petition first, the key after, then the abuse limits."""
+        key = self._key
+        petition = self.petition(key, petition_id, signing=True)
         body = self.body()
         email = osdi.signer_email(body)
         if email:
+            channels.check_signing(petition, key)  # its refusals come before the abuse limits
             self.limit_signing(email)
         result = osdi.record_signature(key, petition, body)
         self.signed(result, email)
@@ -307,8 +345,8 @@ class PetitionsHandler(OsdiHandler):
     def get(self):
         key = self.api_key()
         query = self.filtered(self.petitions_for(key),
-                              {"modified": Petition.updated_at, "created": Petition.created_at})
-        query = query.order_by(Petition.created_at.desc(), Petition.id.desc())
+                              {"modified": channels.MODIFIED_EXPRESSION, "created": channels.CREATED_COLUMN})
+        query = query.order_by(channels.CREATED_COLUMN.desc(), Petition.id.desc())
         self.collection("osdi:petitions", "/petitions", query, self.petitions_json)
 
     def post(self):
@@ -354,13 +392,22 @@ class SignatureHandler(OsdiHandler):
     resource = "osdi:signature"
 
     def get(self, petition_id, signature_id):
+        """A confirmed signature; or, for the key that submitted it, its own pending one (the helper's
+        `self` link answers at once, shown as pending, never counted, visible to no other key)."""
         key = self.api_key()
-        petition = self.petition(key, petition_id)
+        seen = osdi.signatures_seen_by(key)
+        try:
+            petition = self.petition(key, petition_id)
+        except OsdiError:
+            # A hidden petition the key signs through the API but may not read: its own signatures only.
+            petition = self.petition(key, petition_id, signing=True)
+            seen = Signature.select().where(Signature.api_key == key.id)
         signature = None
         if is_number(signature_id, 11):
-            signature = dialects.public_signatures(petition).where(Signature.id == int(signature_id)).first()
+            signature = seen.where((Signature.petition == petition) & (Signature.id == int(signature_id))).first()
         if signature is None:
-            raise OsdiError(404, "NOT_FOUND", f"There is no confirmed signature {signature_id[:40]!r} on this petition.")
+            raise OsdiError(404, "NOT_FOUND", f"There is no signature {signature_id[:40]!r} on this petition "
+                                              "for this key.")
         self.write_hal(self.signature_json(signature, key, petition))
 
     def delete(self, petition_id, signature_id):
@@ -395,8 +442,10 @@ class PersonHandler(OsdiHandler):
             raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id[:40]!r}.")
         visible = self.petitions_for(key)
         if kind == "s":
-            signature = (Signature.select().where((Signature.id == int(number)) & Signature.confirmed_at.is_null(False)
-                                                  & Signature.petition.in_(visible.select(Petition.id))).first())
+            # A confirmed signer on a petition this key reads, or a signer this key submitted (pending too).
+            signature = (osdi.signatures_seen_by(key).where(
+                (Signature.id == int(number)) & (Signature.petition.in_(visible.select(Petition.id))
+                                                 | (Signature.api_key == key.id))).first())
             if signature is None:
                 raise OsdiError(404, "NOT_FOUND", f"There is no person {person_id!r}.")
             return signature

@@ -9,9 +9,10 @@ import http.client
 
 import tornado.web
 
+from handlers import params
 from handlers.base import JsonHandler
 from handlers.ratelimit import LimitedApiHandler
-from models import api, config
+from models import api, channels, config
 from models import signature as signatures
 from models.audit import Actor
 from models.errors import DomainError, InvalidInput, NotFound
@@ -31,7 +32,8 @@ ERROR_CODES = {"NotFound": "not_found", "NotAllowed": "forbidden", "InvalidInput
                "AlreadySigned": "already_signed"}
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
               415: "unsupported_media_type", 429: "rate_limited"}
-MAX_SKIP = 10_000_000
+MAX_SKIP = params.MAX_SKIP
+MAX_COUNT = params.MAX_COUNT
 
 
 def iso(value):
@@ -65,8 +67,13 @@ class ApiV1Handler(LimitedApiHandler, JsonHandler):
     def arg(self, name):
         return self.get_query_argument(name, None)
 
+    def decode_argument(self, value, name=None):
+        """Path parameters may come in petitions.eu's braces too (/api/v1/petitions/{12})."""
+        text = super().decode_argument(value, name)
+        return params.unbrace(text) if name is None else text
+
     def request_token(self):
-        return api.key_token_from(self.arg("api_key"), self.request.headers.get("Authorization"))
+        return api.key_token_from(params.unbrace(self.arg("api_key")), self.request.headers.get("Authorization"))
 
     def authenticate(self, scope=None):
         """The request's key (prepare() counted the call per key, or per address without one)."""
@@ -74,22 +81,22 @@ class ApiV1Handler(LimitedApiHandler, JsonHandler):
         if scope:
             api.require_key(key, scope)
         self.key = key
-        api.parse_language(self.arg("language"))
+        params.parse_language(self.arg("language"))
         return key
 
     def count_arg(self, default, maximum):
-        count = api.parse_int("count", self.arg("count"), default, 1, maximum)
-        return api.TEST_KEY_COUNT if self.key is not None and self.key.is_test else count
+        count = params.parse_int("count", self.arg("count"), default, 1, maximum)
+        return channels.count_for(self.key, count)
 
     def skip_arg(self):
-        return api.parse_int("skip", self.arg("skip"), 0, 0, MAX_SKIP)
+        return params.parse_int("skip", self.arg("skip"), 0, 0, MAX_SKIP)
 
     def total(self, query):
-        return api.TEST_KEY_COUNT if self.key is not None and self.key.is_test else query.count()
+        return channels.TEST_KEY_COUNT if channels.is_test(self.key) else query.count()
 
     def organisation_filter(self):
         ids = []
-        for name in api.parse_list("organisations", self.arg("organisations")):
+        for name in params.parse_list("organisations", self.arg("organisations")):
             try:
                 ids.append(api.organisation_by_key(name).id)
             except NotFound:
@@ -138,11 +145,10 @@ def petition_json(petition, fields, key, timestamps=None):
         "statement": lambda: petition.statement,
         "request": lambda: petition.request,
         "status": lambda: petition.status,
-        "created_at": lambda: iso(petition.created_at),
+        "created_at": lambda: iso(channels.created_time(petition)),
         "date_projected": lambda: iso(petition.date_projected),
         "answer_due_date": lambda: iso(petition.answer_due_date),
-        "signatures_count": lambda: api.TEST_KEY_COUNT if key is not None and key.is_test
-        else petition.signature_count,
+        "signatures_count": lambda: channels.count_for(key, petition.signature_count),
         "organisation": lambda: {"id": petition.organisation_id, "name": petition.organisation.name},
         "url": lambda: f"{config.current().base_url}/petitions/{petition.slug}",
         # The lead petitioner's name is not shown on public pages: only the addressed organisation sees it.
@@ -155,20 +161,20 @@ def petition_json(petition, fields, key, timestamps=None):
 class PetitionsHandler(ApiV1Handler):
     def get(self):
         key = self.authenticate("read")
-        fields = api.parse_fields("fields", self.arg("fields"), LIST_DEFAULT, LIST_OPTIONS)
-        count = self.count_arg(10, 1000)
+        fields = params.parse_fields("fields", self.arg("fields"), LIST_DEFAULT, LIST_OPTIONS)
+        count = self.count_arg(10, MAX_COUNT)
         skip = self.skip_arg()
-        query = api.petitions_for(key)
+        query = channels.readable(key)
         organisations = self.organisation_filter()
         if organisations:
             query = query.where(Petition.organisation.in_(organisations))
-        statuses = api.parse_statuses(self.arg("status"))
+        statuses = params.parse_statuses(self.arg("status"))
         if statuses:
             query = query.where(Petition.status.in_(statuses))
-        language = api.parse_language(self.arg("language"))
+        language = params.parse_language(self.arg("language"))
         if language:
             query = query.where(Petition.language == language)
-        rows = list(query.order_by(Petition.created_at.desc(), Petition.id.desc()).offset(skip).limit(count))
+        rows = list(query.order_by(channels.CREATED_COLUMN.desc(), Petition.id.desc()).offset(skip).limit(count))
         self.write_json({"petitions": [petition_json(p, fields, key) for p in rows], "count": len(rows),
                          "skip": skip, "total": self.total(query)})
 
@@ -176,10 +182,10 @@ class PetitionsHandler(ApiV1Handler):
 class PetitionHandler(ApiV1Handler):
     def get(self, name):
         key = self.authenticate("read")
-        fields = api.parse_fields("fields", self.arg("fields"), DETAIL_DEFAULT, DETAIL_OPTIONS)
-        count = self.count_arg(100, 1000)
+        fields = params.parse_fields("fields", self.arg("fields"), DETAIL_DEFAULT, DETAIL_OPTIONS)
+        count = self.count_arg(100, MAX_COUNT)
         skip = self.skip_arg()
-        petition = api.readable_petition(key, name)
+        petition = api.petition_by_key(name, channels.readable(key))
         timestamps = None
         if "signature_timestamps" in fields:
             rows = (signatures.confirmed_signers(petition).select(signatures.Signature.confirmed_at)
@@ -207,15 +213,15 @@ class SignaturesHandler(ApiV1Handler):
 
     def get(self):
         key = self.authenticate("read")
-        count = self.count_arg(100, 1000)
+        count = self.count_arg(100, MAX_COUNT)
         skip = self.skip_arg()
         Signature = signatures.Signature
-        visible = api.petitions_for(key).select(Petition.id)
+        visible = channels.readable(key).select(Petition.id)
         query = api.confirmed_signatures().where(Signature.petition.in_(visible))
         petition_ids = []
-        for name in api.parse_list("petitions", self.arg("petitions")):
+        for name in params.parse_list("petitions", self.arg("petitions")):
             try:
-                petition_ids.append(api.readable_petition(key, name).id)
+                petition_ids.append(api.petition_by_key(name, channels.readable(key)).id)
             except NotFound:
                 raise api.InvalidParameter({"petitions": f"There is no petition {name[:40]!r} you may read; "
                                                          "give ids or slugs from /api/v1/petitions."})
@@ -224,14 +230,14 @@ class SignaturesHandler(ApiV1Handler):
         organisations = self.organisation_filter()
         if organisations:
             query = query.where(Petition.organisation.in_(organisations))
-        language = api.parse_language(self.arg("language"))
+        language = params.parse_language(self.arg("language"))
         if language:
             query = query.where(Petition.language == language)
-        start, end = api.parse_time("from", self.arg("from")), api.parse_time("to", self.arg("to"))
+        start, end = params.parse_time("from", self.arg("from")), params.parse_time("to", self.arg("to"))
         if start:
             query = query.where(Signature.confirmed_at >= start)
         if end:
-            if len(self.arg("to").strip()) == 10:  # a whole day: up to its end
+            if params.is_whole_day(self.arg("to")):  # a whole day: up to its end
                 end = end + dt.timedelta(days=1)
                 query = query.where(Signature.confirmed_at < end)
             else:
@@ -256,11 +262,11 @@ class OrganisationsHandler(ApiV1Handler):
 class OrganisationHandler(ApiV1Handler):
     def get(self, name):
         key = self.authenticate("read")
-        fields = api.parse_fields("fields", self.arg("fields"), ORGANISATION_DEFAULT, ORGANISATION_OPTIONS)
-        count = self.count_arg(10, 1000)
+        fields = params.parse_fields("fields", self.arg("fields"), ORGANISATION_DEFAULT, ORGANISATION_OPTIONS)
+        count = self.count_arg(10, MAX_COUNT)
         organisation = api.organisation_by_key(name)
-        petitions = (api.petitions_for(key).where(Petition.organisation == organisation)
-                     .order_by(Petition.created_at.desc(), Petition.id.desc()))
+        petitions = (channels.readable(key).where(Petition.organisation == organisation)
+                     .order_by(channels.CREATED_COLUMN.desc(), Petition.id.desc()))
         own = key.organisation_id == organisation.id
         values = {
             "id": lambda: organisation.id, "name": lambda: organisation.name, "kind": lambda: organisation.kind,
@@ -276,51 +282,51 @@ class OrganisationHandler(ApiV1Handler):
 # ---- external signing (Forbrukermakt and petitions.eu) --------------------------------------------
 
 class SigningHandler(ApiV1Handler):
+    """External signing. Refusals come in models/channels.py's REFUSAL_ORDER (the true cause first),
+    and every answer, errors included, carries CORS headers for the petition's allowed domains."""
+
     origin_required = True
     source = "api_v1"
 
-    def cors_for(self, name):
-        """Lets a browser on an allowed domain read our answer, errors included."""
-        origin = self.request.headers.get("Origin")
-        if not origin:
-            return None
-        try:
-            petition = api.petition_by_key(name)
-        except NotFound:
-            return origin
-        if petition.api_enabled and api.origin_allowed(petition, origin):
-            self.allow_origin(origin)
-        return origin
-
-    def write_error(self, status_code, **kwargs):
-        origin = self.request.headers.get("Origin")
-        if status_code == 429 and origin and not self.cors_origin:
-            # Refused by the limiter before the petition (and so its allowed domains) was looked up:
-            # the page's script may still read when to come back; the answer holds nothing else.
-            self.allow_origin(origin)
-        super().write_error(status_code, **kwargs)
-
     def options(self, name):
-        """CORS preflight: answered for allowed origins only."""
+        """CORS preflight: answered for the petition's allowed domains (whatever the petition's state,
+        so that the POST that follows can read its true answer)."""
         origin = self.request.headers.get("Origin")
-        petition = api.petition_by_key(name)
-        if not petition.api_enabled:
-            raise api.SubmissionsDisabled()
-        if not api.origin_allowed(petition, origin):
+        allowed = channels.cors_origin(name, origin)
+        if allowed is None:
+            api.petition_by_key(name)  # an unknown petition is a 404
             raise api.OriginNotAllowed(origin)
-        self.allow_origin(origin)
+        self.allow_origin(allowed)
         self.set_header("Access-Control-Allow-Methods", "POST, OPTIONS")
         self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
         self.set_header("Access-Control-Max-Age", "600")
         self.set_status(204)
         self.finish()
 
+    def signing_key(self):
+        """(key, error): the request's key (prepare() counted the call); an unknown or revoked key
+        is kept as an error for its place in the refusal order."""
+        try:
+            self.key = self.resolve_key(self.request_token())
+            return self.key, None
+        except (api.ApiKeyInvalid, api.KeyOrganisationLeft) as error:
+            return None, error
+
+    async def prepare(self):
+        try:
+            await super().prepare()
+        finally:  # errors found while preparing (a NUL in a parameter, the rate limiter) carry CORS too
+            origin = self.request.headers.get("Origin")
+            allowed = channels.cors_origin(self.path_args[0], origin) if origin and self.path_args else None
+            if allowed:
+                self.allow_origin(allowed)
+
     def post(self, name):
-        origin = self.cors_for(name)
-        key = self.authenticate()
-        api.require_writing_key(key, "create")
-        petition = api.petition_by_key(name)
-        api.check_submission(petition, key, origin, origin_required=self.origin_required)
+        origin = self.request.headers.get("Origin")
+        key, key_error = self.signing_key()
+        petition = channels.petition_to_sign(name, key, origin, self.origin_required)
+        channels.check_signing(petition, key, key_error, origin, self.origin_required)
+        params.parse_language(self.arg("language"))
         fields = self.signer_fields(self.get_json_body())
         self.limit_signing(fields["email"])
         result = signatures.submit(petition, **fields, source=self.source, api_key=key, origin=origin,
@@ -377,29 +383,43 @@ class ForbrukermaktSignaturesHandler(SigningHandler):
 
 
 class PetitionsEuSignatureHandler(SigningHandler):
-    """POST /api/v1/petitions/{id}/signature: petitions.eu's body (name, email, city, visible)."""
+    """POST /api/v1/petitions/{id}/signature: petitions.eu's body (name, email, city, visible; the
+    seed's prose calls the last one visibility, so both names are read).
+
+    Wrong fields answer 400 in the seed's shape: {"error": "Required fields missing", "fields":
+    [names]} ("Invalid fields" when none is missing), with "messages" {name: what to fix},
+    "code" and "message" beside it.
+    """
 
     origin_required = False  # server-to-server callers send no Origin; browsers must be on an allowed domain
-    ALLOWED = ("name", "email", "city", "visible")
+    ALLOWED = ("name", "email", "city", "visible", "visibility")
+    REQUIRED = ("name", "email")
     FIELD_NAMES = {"full_name": "name"}
 
     def signer_fields(self, body):
         errors = {}
         self.check_fields(body, self.ALLOWED, errors)
-        missing = [name for name in ("name", "email") if body.get(name) in (None, "")]
-        visible = self.bool_field(body, "visible", errors)
+        missing = [name for name in self.REQUIRED if body.get(name) in (None, "")]
+        visible = self.bool_field(body, "visible" if "visible" in body else "visibility", errors)
         fields = {"full_name": body.get("name"), "email": body.get("email"), "city": body.get("city")}
-        if missing:
-            raise api.InvalidParameter({name: "Required." for name in missing},
-                                       message=f"Required fields missing: {', '.join(missing)}. Fix: send name "
-                                               "and email (city and visible are optional).")
-        self.validate_signer(errors, **fields)
+        try:
+            self.validate_signer(errors, **fields)
+        except InvalidInput as error:
+            refusal = api.InvalidParameter(
+                error.fields, message=(f"Required fields missing: {', '.join(missing)}. Fix: send name and email "
+                                       "(city and visible are optional)." if missing else error.message))
+            refusal.missing = missing
+            raise refusal from None
         return {**fields, "show_name": visible}
 
     def error_body(self, status_code, message, error):
         body = super().error_body(status_code, message, error)
-        if isinstance(error, api.InvalidParameter) and status_code == 400 and "fields" in body:
-            body["error"] = "required_fields_missing"
+        if isinstance(error, api.InvalidParameter) and isinstance(getattr(error, "missing", None), list):
+            body["error"] = "Required fields missing" if error.missing else "Invalid fields"
+            body["code"] = "required_fields_missing" if error.missing else "invalid_fields"
+            body["fields"] = list(error.fields)
+            body["messages"] = error.fields
+            body["missing"] = error.missing
         return body
 
     def accepted(self):
@@ -409,9 +429,12 @@ class PetitionsEuSignatureHandler(SigningHandler):
 class SignatureCountHandler(ApiV1Handler):
     """GET /api/v1/petitions/{slug}/signature-count: verified signatures only; no key needed."""
 
+    def set_default_headers(self):
+        super().set_default_headers()
+        self.set_header("Access-Control-Allow-Origin", "*")  # every answer, errors included
+
     def get(self, name):
-        petition = api.counted_petition(name)
-        self.set_header("Access-Control-Allow-Origin", "*")
+        petition = channels.petition_to_count(name, self.request.headers.get("Origin"))
         self.write_json({"id": petition.id, "slug": petition.slug, "signature_count": petition.signature_count})
 
 

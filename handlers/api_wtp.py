@@ -13,9 +13,13 @@ from pathlib import Path
 
 import tornado.web
 
-from handlers.base import BaseHandler, JsonHandler
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as defused_et
+
+from handlers import phpserial
+from handlers.base import BaseHandler, JsonHandler, MAX_JSON_BYTES, _has_control
 from handlers.ratelimit import LimitedApiHandler
-from models import api, config, dialects
+from models import api, channels, config, dialects
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.organisation import Organisation
 from models.petition import Petition
@@ -24,6 +28,7 @@ from models.signature import Signature, submit
 
 EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "templates" / "apidocs_wtp_examples.json"
 MAX_LIMIT = 1000
+MAX_XML_BYTES = MAX_JSON_BYTES
 MAX_RESPONSE_LIMIT = 50
 STATUS_OF = {"live": "open", "to_process": "pending response", "in_process": "pending response",
              "completed": "responded", "rejected": "closed", "withdrawn": "closed"}
@@ -142,10 +147,11 @@ class WtpHandler(LimitedApiHandler, JsonHandler):
             raise WtpError(400, "", f"400 Bad Request : {name}: {error.fields[name]}", f"Check the {name} argument.",
                            f"{self.anchor}-error-400") from None
 
-    def paging(self, maximum=MAX_LIMIT, default=MAX_LIMIT):
+    def paging(self, maximum=MAX_LIMIT, default=MAX_LIMIT, key=None):
+        """(limit, offset); a test key reads at most 3 items (its counts are all 3)."""
         limit = self.int_arg("limit", minimum=1)
         offset = self.int_arg("offset") or 0
-        return min(limit if limit is not None else default, maximum), offset
+        return channels.page_size_for(key, min(limit if limit is not None else default, maximum)), offset
 
     def mock(self):
         return FLAGS.get((self.get_query_argument("mock", "0") or "0").strip().lower()) == 1
@@ -234,15 +240,9 @@ def response_url(response):
     return f"{config.current().base_url}/responses/{response.id}"
 
 
-def published(petition):
-    """When the petition was published: We the People's "created" (its own server served the
-    publication time there, and deadline - created is the signing period)."""
-    return petition.opens_at or petition.created_at
-
-
-def petition_json(petition, response=None):
+def petition_json(petition, response=None, key=None):
     threshold = dialects.threshold(petition)
-    count = petition.signature_count
+    count = channels.count_for(key, petition.signature_count)
     body = "\n\n".join(part for part in (petition.request, petition.statement, plain_text(petition.description))
                        if part)
     answered = []  # as in the seed: an empty list until answered, then one object
@@ -254,7 +254,7 @@ def petition_json(petition, response=None):
         "signatureThreshold": threshold, "signatureCount": count, "signaturesNeeded": max(0, threshold - count),
         "url": dialects.public_url(petition), "deadline": dialects.unix(petition.closes_at),
         "status": STATUS_OF.get(petition.status, "closed"), "response": answered,
-        "created": dialects.unix(published(petition)), "isSignable": petition.is_signable,
+        "created": dialects.unix(channels.created_time(petition)), "isSignable": petition.is_signable,
         "isPublic": petition.is_public, "reachedPublic": dialects.unix(petition.opens_at),
     }
 
@@ -295,17 +295,17 @@ class PetitionsHandler(WtpHandler):
     public_read = True
 
     def get(self):
-        self.reader()
+        key = self.reader()
         if self.mock():
             return self.write_mock("petitions")
-        query = dialects.visible_petitions()
+        query = dialects.visible_petitions(key=key)
         is_public = self.flag_arg("isPublic")
         if is_public == 0:
             query = query.where(Petition.id < 0)  # every petition served here is public
         is_signable = self.flag_arg("isSignable")
         if is_signable is not None:
             query = query.where(dialects.signable_condition() if is_signable else ~dialects.signable_condition())
-        query = dialects.created_filter(query, Petition.opens_at, before=self.time_arg("createdBefore"),
+        query = dialects.created_filter(query, channels.CREATED_COLUMN, before=self.time_arg("createdBefore"),
                                         after=self.time_arg("createdAfter"), at=self.time_arg("createdAt"))
         query = dialects.text_filter(query, [Petition.title], self.text_arg("title"))
         query = dialects.text_filter(query, [Petition.request, Petition.statement, Petition.description],
@@ -342,8 +342,9 @@ class PetitionsHandler(WtpHandler):
         column = SORTS[sort_by]
         query = query.order_by(*((column.asc(), Petition.id.asc()) if sort_order == "asc"
                                  else (column.desc(), Petition.id.desc())))
-        limit, offset = self.paging()
+        limit, offset = self.paging(key=key)
         count, items = dialects.window(query, offset, limit)
+        count = channels.count_for(key, count)
         responses = dialects.responses_by_petition(items)
         given = {key: self.text_arg(name) for key, name in QUERY_ECHO.items()}
         defaults = {"isPublic": 1, "limit": limit, "mock": 0, "offset": offset, "signatureCountFloor": 0}
@@ -351,26 +352,26 @@ class PetitionsHandler(WtpHandler):
             **{key: value if value is not None else defaults.get(key) for key, value in given.items()},
             "petitionsDefaultLimit": MAX_LIMIT, "publicThreshold": 0, "sortBy": sort_by.upper(),
             "sortOrder": sort_order.upper(), "websiteUrl": config.current().base_url}.items()))}
-        self.envelope([petition_json(p, responses.get(p.id)) for p in items], count, limit, offset, request_info)
+        self.envelope([petition_json(p, responses.get(p.id), key) for p in items], count, limit, offset, request_info)
 
 
 class PetitionHandler(WtpHandler):
     anchor = "petitions-retrieve"
     public_read = True
 
-    def get(self, key):
-        self.reader()
+    def get(self, name):
+        key = self.reader()
         if self.mock():
             return self.write_mock("petition")
-        petition = self.find(key)
+        petition = self.find(name, key)
         response = dialects.responses_by_petition([petition]).get(petition.id)
-        self.envelope([petition_json(petition, response)], 1, 1, 0)
+        self.envelope([petition_json(petition, response, key)], 1, 1, 0)
 
-    def find(self, key):
+    def find(self, name, key=None):
         try:
-            return dialects.visible_petition(key)
+            return dialects.visible_petition(name, key=key)
         except NotFound:
-            raise WtpError(404, "84", f"404 Not Found : Petition {key[:40]} not found.",
+            raise WtpError(404, "84", f"404 Not Found : Petition {name[:40]} not found.",
                            "The petition that you requested does not exist.", f"{self.anchor}-error-404") from None
 
 
@@ -378,19 +379,19 @@ class SignaturesHandler(PetitionHandler):
     resource = "signatures"
     anchor = "petitions-signatures"
 
-    def get(self, key):
-        self.reader()
+    def get(self, name):
+        key = self.reader()
         if self.mock():
             return self.write_mock("signatures")
-        petition = self.find(key)
+        petition = self.find(name, key)
         query = dialects.place_filter(dialects.public_signatures(petition), city=self.text_arg("city"),
                                       state=self.text_arg("state"), postal_code=self.text_arg("zipcode"),
                                       country=self.text_arg("country"))
         query = dialects.created_filter(query, Signature.created_at, before=self.time_arg("createdBefore"),
                                         after=self.time_arg("createdAfter"), at=self.time_arg("createdAt"))
-        limit, offset = self.paging()
+        limit, offset = self.paging(key=key)
         count, items = dialects.window(query, offset, limit)
-        self.envelope([signature_json(s) for s in items], count, limit, offset)
+        self.envelope([signature_json(s) for s in items], channels.count_for(key, count), limit, offset)
 
 
 class ResponsesHandler(WtpHandler):
@@ -459,36 +460,46 @@ class SignatureCreateHandler(WtpHandler):
         return (self.query_token() or self.text(body, "api_key") or self.text(body, "signature_source_api_key"))
 
     def post(self):
+        """Refusals in models/channels.py's order, each with We the People's errorCode: no or unknown
+        petition (75 / 76), not open for signatures or submissions disabled (74), origin (403), key
+        (85), scope (403), fields (75); a repeated address gets the same 200 (nothing is revealed)."""
         body = self.body()
-        # The seed passes the key as ?api_key=; its error message also names signature_source_api_key.
-        key = self.api_key(token=self.query_token() or self.text(body, "api_key")
-                           or self.text(body, "signature_source_api_key"))
-        missing = [name for name in REQUIRED if not self.text(body, name)]
-        if missing:
-            fields = "signature_source_api_key, " + ", ".join(REQUIRED)
-            raise WtpError(400, "75", f"400 : Missing required fields. These fields are required: {fields}. "
-                                      f"Missing: {', '.join(missing)}.",
-                           f"Missing required fields. These fields are required: {fields}.", "signatures-create-error-400")
-        try:
-            api.require_writing_key(key, "create")
-        except DomainError as error:
-            raise WtpError(403, "", f"403 Forbidden : {error.message}", error.message,
-                           "signatures-create-error-403") from None
+        origin = self.request.headers.get("Origin")
         petition_key = self.text(body, "petition_id")
+        allowed = channels.cors_origin(petition_key, origin) if petition_key else None
+        if allowed:  # a browser form on one of the petition's allowed domains reads every answer
+            self.set_header("Access-Control-Allow-Origin", allowed)
+            self.set_header("Vary", "Origin")
+        # The seed passes the key as ?api_key=; its error message also names signature_source_api_key.
+        token = self.query_token() or self.text(body, "api_key") or self.text(body, "signature_source_api_key")
         try:
-            petition = dialects.visible_petition(petition_key)
+            key, key_error = self.resolve_key(token), None  # prepare() counted the call, as in every dialect
+        except (api.ApiKeyInvalid, api.KeyOrganisationLeft) as error:
+            key, key_error = None, error
+        required = "signature_source_api_key, " + ", ".join(REQUIRED)
+        if petition_key is None:  # no petition named: the key's problems first, then the missing field
+            if key_error is not None or key is None:
+                raise self.invalid_key()
+            raise self.missing(["petition_id"], required)
+        try:
+            petition = channels.petition_to_sign(petition_key, key, origin, query=dialects.scoped_petitions())
         except NotFound:
             raise WtpError(404, "76", f"404 Not Found : No such petition {petition_key[:40]}.",
                            "The petition you are trying to sign doesn't exist.", "signatures-create-error-404") from None
         try:
-            # The petition's own API settings decide, as on every key-based channel.
-            api.check_submission(petition, key, self.request.headers.get("Origin"), origin_required=False)
+            channels.check_signing(petition, key, key_error, origin)
+        except (NotSignable, api.SubmissionsDisabled) as error:
+            raise self.not_accepting(petition, error) from None
+        except (api.ApiKeyMissing, api.ApiKeyInvalid, api.KeyOrganisationLeft):
+            raise self.invalid_key() from None
         except DomainError as error:
-            raise WtpError(403, "74", f"403 Forbidden : {error.message}", error.message,
+            raise WtpError(403, "", f"403 Forbidden : {error.message}", error.message,
                            "signatures-create-error-403") from None
+        missing = [name for name in REQUIRED if not self.text(body, name)]
+        if missing:
+            raise self.missing(missing, required)
         email = self.text(body, "email")
-        if email:
-            self.limit_signing(email)
+        self.limit_signing(email)
         try:
             result = submit(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
                             email=email, postal_code=self.text(body, "zip"), city=self.text(body, "city"),
@@ -496,11 +507,29 @@ class SignatureCreateHandler(WtpHandler):
                             source="wtp", api_key=key, notify_duplicate=False)
             self.signed(result, email)
         except NotSignable as error:
-            raise WtpError(403, "74", f"Petition {petition.id} cannot accept more signatures. ({error.message})",
-                           f"This petition cannot accept more signatures. You can open a new petition on this "
-                           f"issue here: {config.current().base_url}/.", "signatures-create-error-403") from None
+            raise self.not_accepting(petition, error) from None
         # The same answer whether or not the address had signed before (no address is confirmed or denied).
         self.write_json({"metadata": {"responseInfo": ok_info()}})
+
+    @staticmethod
+    def invalid_key():
+        return WtpError(401, "85", "401 Unauthorized : Invalid key.", "The key provided is not valid.",
+                        "signatures-create-error-401")
+
+    @staticmethod
+    def missing(names, required):
+        return WtpError(400, "75", f"400 : Missing required fields. These fields are required: {required}. "
+                                   f"Missing: {', '.join(names)}.",
+                        f"Missing required fields. These fields are required: {required}.",
+                        "signatures-create-error-400")
+
+    @staticmethod
+    def not_accepting(petition, error):
+        user = (error.message if isinstance(error, api.SubmissionsDisabled)
+                else f"This petition cannot accept more signatures. You can open a new petition on this issue "
+                     f"here: {config.current().base_url}/.")
+        return WtpError(403, "74", f"Petition {petition.id} cannot accept more signatures. ({error.message})", user,
+                        "signatures-create-error-403")
 
     @staticmethod
     def text(body, name):
@@ -509,11 +538,19 @@ class SignatureCreateHandler(WtpHandler):
             value = str(value)
         return value.strip() if isinstance(value, str) and value.strip() else None
 
+    ACCEPTED_TYPES = ("application/json", "application/xml", "text/xml", "application/x-www-form-urlencoded",
+                      "multipart/form-data", "application/vnd.php.serialized")
+
     def body(self):
-        """The signature from a JSON or form-encoded body (optionally inside "d", as the seed names it)."""
+        """The signature from a JSON, XML or form-encoded body (optionally inside "d", as the seed names it)."""
         content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type in ("application/json", "text/json") or (not content_type and self.request.body.strip()[:1] == b"{"):
             data = self.get_json_body()
+        elif content_type in ("application/xml", "text/xml") or (not content_type
+                                                                 and self.request.body.strip()[:1] == b"<"):
+            data = self.xml_body()
+        elif content_type == "application/vnd.php.serialized":
+            data = self.php_body()
         elif content_type == "application/x-www-form-urlencoded" and self.request.body.lstrip()[:1] == b"{":
             data = self.get_json_body()  # JSON sent with a form's content type (curl -d '{...}' does this)
         elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
@@ -528,11 +565,54 @@ class SignatureCreateHandler(WtpHandler):
                 data = {name: values[-1].decode("utf-8", "replace")
                         for name, values in self.request.query_arguments.items() if name != "api_key"}
         else:
-            raise WtpError(415, "", f"415 Unsupported Media Type : send application/json or "
-                                    f"application/x-www-form-urlencoded, not {content_type[:60]}.",
-                           "Send the signature as JSON or as a form.", "signatures-create-error-415")
+            accepted = ", ".join(self.ACCEPTED_TYPES)
+            raise WtpError(415, "", f"415 Unsupported Media Type : send one of {accepted}, not {content_type[:60]}.",
+                           f"Send the signature as one of: {accepted}.", "signatures-create-error-415")
         if isinstance(data.get("d"), dict):
             data = data["d"]
+        return data
+
+    def php_body(self):
+        """A PHP-serialized array (a:4:{s:11:"petition_id";s:1:"4";…}), the seed's last accepted type;
+        read by handlers/phpserial.py, which knows data only (no objects, no references)."""
+        if len(self.request.body) > MAX_XML_BYTES:
+            raise tornado.web.HTTPError(413, reason=f"The request body is larger than {MAX_XML_BYTES} bytes.")
+        try:
+            data = phpserial.loads(self.request.body.strip())
+        except phpserial.PhpSerialError as error:
+            raise WtpError(400, "", f"400 Bad Request : The PHP-serialized body cannot be read: {error}. Send an "
+                                    'array like a:1:{s:11:"petition_id";s:1:"4";}.',
+                           "Send the signature as a PHP-serialized array.", "signatures-create-error-400") from None
+        if not isinstance(data, dict):
+            raise WtpError(400, "", "400 Bad Request : The PHP-serialized body must be an array of fields.",
+                           "Send the signature as a PHP-serialized array.", "signatures-create-error-400")
+        if any(isinstance(value, str) and _has_control(value) for value in data.values()):
+            raise InvalidInput({"body": "Remove the control characters from the values."})
+        return data
+
+    def xml_body(self):
+        """An XML signature: <d><petition_id>…</petition_id><email>…</email>…</d> (any root element;
+        its child elements are the fields). Parsed with defusedxml: no entities, no external references."""
+        problem = WtpError(400, "", "400 Bad Request : The XML body is not well-formed, or uses entities or a DTD. "
+                                    "Send <d><petition_id>…</petition_id><email>…</email><first_name>…</first_name>"
+                                    "<last_name>…</last_name></d>.",
+                           "Send the signature as simple XML elements.", "signatures-create-error-400")
+        if len(self.request.body) > MAX_XML_BYTES:
+            raise tornado.web.HTTPError(413, reason=f"The request body is larger than {MAX_XML_BYTES} bytes.")
+        try:
+            root = defused_et.fromstring(self.request.body)
+        except (defused_et.ParseError, DefusedXmlException, ValueError):
+            raise problem from None
+        children = list(root)
+        if len(children) == 1 and children[0].tag == "d" and len(children[0]):
+            children = list(children[0])
+        data = {}
+        for child in children:
+            if len(child) or not isinstance(child.tag, str):
+                raise problem
+            data[child.tag[:60]] = (child.text or "").strip()
+        if any(_has_control(value) for value in data.values()):
+            raise InvalidInput({"body": "Remove the control characters from the XML values."})
         return data
 
 

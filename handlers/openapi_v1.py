@@ -7,7 +7,7 @@ import copy
 import json
 
 from handlers.base import BaseHandler, JsonHandler
-from models.api import LANGUAGES
+from handlers import api_v1, params
 from models.petition import STATUSES
 
 
@@ -27,30 +27,7 @@ NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 ID_OR_SLUG = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$", "maxLength": 100}
 
 PARAMETERS = {
-    "language": {"name": "language", "in": "query", "required": False,
-                 "description": "Only petitions in this language (lists); accepted and ignored elsewhere.",
-                 "schema": {"type": "string", "enum": list(LANGUAGES)}},
-    "count": {"name": "count", "in": "query", "required": False,
-              "description": "How many results (petitions: default 10; signatures and timestamps: default 100; "
-                             "at most 1000). Test keys always get 3.",
-              "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-    "skip": {"name": "skip", "in": "query", "required": False, "description": "Skip this many results (paging).",
-             "schema": {"type": "integer", "minimum": 0, "maximum": 10_000_000}},
-    "organisations": {"name": "organisations", "in": "query", "required": False,
-                      "description": "Comma-separated ids or slugs of organisations (petitions.eu's {a,b} works too).",
-                      "schema": {"type": "string", "maxLength": 2000}},
-    "status": {"name": "status", "in": "query", "required": False,
-               "description": f"Comma-separated statuses: {', '.join(STATUSES)}.",
-               "schema": {"type": "string", "maxLength": 200}},
-    "petitions": {"name": "petitions", "in": "query", "required": False,
-                  "description": "Comma-separated ids or slugs of petitions.",
-                  "schema": {"type": "string", "maxLength": 2000}},
-    "from": {"name": "from", "in": "query", "required": False,
-             "description": "Signatures confirmed from this date (YYYY-MM-DD) or ISO-8601 time.",
-             "schema": {"type": "string", "maxLength": 40}},
-    "to": {"name": "to", "in": "query", "required": False,
-           "description": "Signatures confirmed until this date (the whole day) or ISO-8601 time.",
-           "schema": {"type": "string", "maxLength": 40}},
+    **{name: params.openapi_parameter(name) for name in params.QUERY},
     "petition": {"name": "id", "in": "path", "required": True,
                  "description": "The petition's numeric id or its slug.", "schema": ID_OR_SLUG,
                  "example": "1"},
@@ -62,13 +39,6 @@ PARAMETERS = {
                               "petition's allowed domains.",
                "schema": {"type": "string", "maxLength": 255}},
 }
-
-
-def _fields(name, options, default):
-    return {"name": "fields", "in": "query", "required": False,
-            "description": f"Comma-separated extra fields. Always: {', '.join(default)}. Options: "
-                           f"{', '.join(options)}.",
-            "schema": {"type": "string", "maxLength": 500}}
 
 
 def _p(*names):
@@ -104,6 +74,18 @@ def _responses(ok_status, ok, *extra):
 SECURED = [{"bearer": []}, {"api_key": []}]
 
 SCHEMAS = {
+    "PetitionsEuFieldsError": {
+        "type": "object", "required": ["error", "fields", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": ["Required fields missing", "Invalid fields"]},
+            "fields": {"type": "array", "items": {"type": "string"}, "description": "The names of the wrong fields."},
+            "messages": {"type": "object", "additionalProperties": {"type": "string"},
+                         "description": "Each wrong field and what to fix."},
+            "missing": {"type": "array", "items": {"type": "string"}},
+            "code": {"type": "string", "enum": ["required_fields_missing", "invalid_fields"]},
+            "message": {"type": "string"}, "reason": {"type": "string"},
+        },
+    },
     "Error": {
         "type": "object", "required": ["message", "reason", "error"],
         "properties": {
@@ -194,7 +176,9 @@ SCHEMAS = {
         "properties": {"name": {"type": "string", "maxLength": 255}, "email": {"type": "string", "format": "email",
                                                                             "maxLength": 255},
                        "city": {"type": "string", "maxLength": 255},
-                       "visible": {"type": "integer", "enum": [0, 1], "description": "Show the name publicly."}},
+                       "visible": {"type": "integer", "enum": [0, 1], "description": "Show the name publicly."},
+                       "visibility": {"type": "integer", "enum": [0, 1],
+                                      "description": "The name the seed's prose uses for `visible` (either is read)."}},
         "example": {"name": "Firstname Lastname", "email": "user@provider.tld", "city": "Place", "visible": 1},
     },
     "Message": {"type": "object", "required": ["message"],
@@ -221,18 +205,14 @@ def document(base_url):
             "summary": "List petitions, newest first", "operationId": "listPetitions", "security": SECURED,
             "description": "Published petitions; hidden ones only for keys of the addressed organisation.",
             "parameters": _p("language", "count", "skip", "organisations", "status")
-            + [_fields("fields", ["description", "initiators", "statement", "request", "signatures_count",
-                                  "date_projected", "created_at", "answer_due_date", "status", "slug",
-                                  "organisation", "url"], ["id", "name"])],
+            + [params.fields_parameter(api_v1.LIST_DEFAULT, api_v1.LIST_OPTIONS)],
             "responses": _responses("200", _json(_ref("PetitionList"), "The petitions.")),
         }},
         "/api/v1/petitions/{id}": {
             "get": {
                 "summary": "One petition", "operationId": "getPetition", "security": SECURED,
                 "parameters": _p("petition", "language", "count", "skip")
-                + [_fields("fields", ["signatures_count", "signature_timestamps", "date_projected", "created_at",
-                                      "answer_due_date", "status", "statement", "request", "initiators", "slug",
-                                      "organisation", "url"], ["id", "name", "description"])],
+                + [params.fields_parameter(api_v1.DETAIL_DEFAULT, api_v1.DETAIL_OPTIONS)],
                 "responses": _responses("200", _json(_ref("Petition"), "The petition.")),
             },
             "put": {
@@ -271,8 +251,12 @@ def document(base_url):
                 "description": "Same rules as the Forbrukermakt call; an Origin, when sent, must be allowed.",
                 "parameters": _p("petition", "language") + [PARAMETERS["origin"]],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PetitionsEuSignature")}}},
-                "responses": _responses("200", _json(_ref("Message"), "Stored; a confirmation mail is on its way."),
-                                        "409", "413", "422"),
+                "responses": {**_responses("200", _json(_ref("Message"), "Stored; a confirmation mail is on its way."),
+                                           "409", "413"),
+                              "400": _json({"anyOf": [_ref("PetitionsEuFieldsError"), _ref("Error")]},
+                                           "Fields missing or invalid, in petitions.eu's shape (`error`: \"Required "
+                                           "fields missing\" or \"Invalid fields\", `fields`: their names), or a "
+                                           "wrong parameter or body.")},
             },
             "options": {**PREFLIGHT, "operationId": "preflightSignature"},
         },
@@ -298,8 +282,7 @@ def document(base_url):
         "/api/v1/organisations/{id}": {"get": {
             "summary": "One organisation", "operationId": "getOrganisation", "security": SECURED,
             "parameters": _p("organisation", "language", "count")
-            + [_fields("fields", ["slug", "description", "petitions_count", "petitions", "initiators"],
-                       ["id", "name", "kind"])],
+            + [params.fields_parameter(api_v1.ORGANISATION_DEFAULT, api_v1.ORGANISATION_OPTIONS)],
             "responses": _responses("200", _json(_ref("Organisation"), "The organisation.")),
         }},
     }

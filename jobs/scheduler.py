@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs import (answer_due_reminders, chase_handover, close_petitions, deliver_mail, mail_retention,
                   response_notices, signature_hygiene)
+from jobs import deliver_webhooks, open_data_export
 from models import clock
 from models import jobs as records
 from models.db import db
@@ -27,6 +28,7 @@ from models.db import db
 log = logging.getLogger("portal.jobs")
 JOBS = [close_petitions, chase_handover, answer_due_reminders, response_notices, deliver_mail, signature_hygiene,
         mail_retention]
+JOBS += [deliver_webhooks, open_data_export]  # issue 14
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _EVERY = re.compile(r"^every\s+(\d+)\s*([smhd])$")
 

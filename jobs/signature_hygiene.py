@@ -6,7 +6,7 @@ import logging
 
 import peewee as pw
 
-from models import clock, mail
+from models import clock, mail, milestones
 from models.db import db
 from models.petition import Petition
 from models.signature import Signature, _new_token, confirm_url, confirmable
@@ -70,7 +70,9 @@ def recount():
         fresh = (Signature.select(pw.fn.COUNT(Signature.id))
                  .where((Signature.petition == row["id"]) & Signature.confirmed_at.is_null(False)))
         # One statement, so a confirmation arriving meanwhile is not overwritten by a stale number.
-        Petition.update(signature_count=fresh).where(Petition.id == row["id"]).execute()
+        with db.atomic():
+            Petition.update(signature_count=fresh).where(Petition.id == row["id"]).execute()
+            milestones.check_threshold(row["id"])  # a repaired count may reach the threshold
         log.warning("petition %s: stored signature count %s was wrong, recounted %s",
                     row["id"], row["signature_count"], row["actual"])
         fixed += 1

@@ -10,7 +10,7 @@ one was set) and then to `completed`, two audited moves in the same transaction.
 """
 import datetime as dt
 
-from models import audit, clock, mail
+from models import audit, clock, mail, webhooks
 from models.db import db, is_postgres
 from models.errors import InvalidInput, NotAllowed, NotFound, TransitionRefused
 from models.numbers import is_number
@@ -161,6 +161,7 @@ def publish_response(response, actor, petitions=None):
             petition = transition(petition, "completed", actor, response=response)
             audit.record(petition.id, actor, "response", field="response", new=f"#{response.id} {response.title}")
             leads.setdefault(petition.lead_petitioner_id, []).append(petition)
+        webhooks.response_published(response, [p for group in leads.values() for p in group])
         for user_id, answered in leads.items():
             lead = answered[0].lead_petitioner
             mail.enqueue(lead.email, "response_published", dedupe_key=notice_key(response.id, None, user_id),

@@ -1,11 +1,11 @@
 """Dialect-neutral pieces of the APIs: key resolution, scopes, per-petition API settings, allowed
-domains and Origin checks, parameter parsing, and the read queries. (Rate limits are a transport
-concern: handlers/ratelimit.py.)
+domains and Origin checks, and the read queries. (Query parameters are read on the handlers' side,
+handlers/params.py; the rules every dialect shares are in models/channels.py; rate limits are a
+transport concern: handlers/ratelimit.py.)
 
 Nothing here knows about Tornado: a dialect (native v1, We the People, OSDI) passes in what it
 read from the request and maps the DomainErrors raised here to its own error shape.
 """
-import datetime as dt
 import ipaddress
 import math
 import re
@@ -19,7 +19,7 @@ from models.db import db
 from models.errors import DomainError, InvalidInput, InvalidParameter, NotAllowed, NotFound
 from models.numbers import is_number
 from models.organisation import Organisation
-from models.petition import STATUSES, Petition, roles_of
+from models.petition import Petition, roles_of
 
 # ---- errors every dialect may raise (each says the cause and the fix) ---------------------------
 
@@ -274,16 +274,6 @@ def origin_allowed(petition, origin):
     return False
 
 
-def check_submission(petition, key, origin, origin_required):
-    """May `key` submit signatures to `petition` from `origin`? Raises the refusal's cause."""
-    require_writing_key(key, "create")
-    if not petition.api_enabled:
-        raise SubmissionsDisabled()
-    if origin or origin_required:
-        if not origin_allowed(petition, origin):
-            raise OriginNotAllowed(origin)
-
-
 # ---- per-petition API settings ----------------------------------------------------------------
 
 SETTINGS_ROLES = frozenset({"petitioner", "clerk", "admin"})
@@ -324,17 +314,20 @@ def update_api_settings(petition, actor, *, api_enabled, allowed_domains, hidden
     return changed
 
 
-# ---- parameters ---------------------------------------------------------------------------------
+# ---- petitions and organisations named in a request ---------------------------------------------------------------------------------
 
 _SLUG_OR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-LANGUAGES = ("en", "nl", "de", "fr", "nl_fr", "nl_gr", "no", "da", "sv", "fi", "es", "it", "pl", "pt")
+
+
+def petition_not_found(key):
+    return NotFound(f"There is no petition {(key or '').strip()[:40]!r} here. Fix: name the petition by its numeric "
+                    "id or its slug (as in its address /petitions/<slug>).")
 
 
 def petition_by_key(key, query=None):
     """Petition.by_key for untrusted input: anything that is not an id or a slug is simply unknown."""
     key = (key or "").strip()
-    problem = NotFound(f"There is no petition {key[:40]!r} here. Fix: name the petition by its numeric id or its "
-                       "slug (as in its address /petitions/<slug>).")
+    problem = petition_not_found(key)
     if not _SLUG_OR_ID.match(key) or (key.isdigit() and len(key) > 11):
         raise problem
     try:
@@ -355,98 +348,9 @@ def organisation_by_key(key):
         raise problem from None
 
 
-def parse_list(name, value, limit=50):
-    """A comma-separated parameter ('a,b' or petitions.eu's '{a,b}') as a list of clean strings."""
-    if value is None:
-        return []
-    text = value.strip()
-    if text.startswith("{") and text.endswith("}"):
-        text = text[1:-1]
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    if len(items) > limit:
-        raise InvalidParameter({name: f"Give at most {limit} values."})
-    for item in items:
-        if len(item) > 100 or not item.isprintable():
-            raise InvalidParameter({name: f"{item[:40]!r} is not a valid value."})
-    return items
-
-
-def parse_int(name, value, default, minimum, maximum):
-    if value is None:
-        return default
-    text = value.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
-        raise InvalidParameter({name: f"Give a whole number from {minimum} to {maximum}."})
-    number = int(text)
-    if not minimum <= number <= maximum:
-        raise InvalidParameter({name: f"Give a whole number from {minimum} to {maximum}."})
-    return number
-
-
-def parse_fields(name, value, default, options):
-    """The requested `fields` (always including the defaults), refusing unknown ones by name."""
-    wanted = parse_list(name, value)
-    unknown = [item for item in wanted if item not in options and item not in default]
-    if unknown:
-        raise InvalidParameter({name: f"Unknown field {unknown[0][:40]!r}; choose from: "
-                                      f"{', '.join(sorted(set(options) | set(default)))}."})
-    return list(default) + [item for item in wanted if item not in default]
-
-
-def parse_language(value):
-    if value is None:
-        return None
-    if value not in LANGUAGES:
-        raise InvalidParameter({"language": f"Unknown language; use one of: {', '.join(LANGUAGES)}."})
-    return value
-
-
-def parse_statuses(value):
-    statuses = parse_list("status", value)
-    for status in statuses:
-        if status not in STATUSES:
-            raise InvalidParameter({"status": f"Unknown status {status[:40]!r}; use any of: {', '.join(STATUSES)}."})
-    return statuses
-
-
-def parse_time(name, value):
-    """A date (YYYY-MM-DD) or an ISO-8601 time as naive UTC, or None."""
-    if value is None or value == "":
-        return None
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
-        return clock.parse_iso(text)
-    except (ValueError, OverflowError):
-        raise InvalidParameter({name: f"{text[:40]!r} is not a date; use YYYY-MM-DD or an ISO-8601 time."}) from None
-
-
 # ---- the read side: what a key may see ----------------------------------------------------------
 
-TEST_KEY_COUNT = 3  # petitions.eu: a test key reads every count as 3
-
-
-def petitions_for(key):
-    """Petitions an API caller may read: published ones that are not hidden, plus the hidden ones of
-    the organisation the key belongs to."""
-    published = Petition.opens_at.is_null(False)
-    visible = Petition.hidden == False  # noqa: E712
-    if key is not None and key.organisation_id is not None:
-        visible = visible | (Petition.organisation == key.organisation_id)
-    return Petition.select().where(published & visible)
-
-
-def readable_petition(key, name):
-    return petition_by_key(name, petitions_for(key))
-
-
-def counted_petition(name):
-    """The petition whose verified count anyone may read: public ones, and hidden ones with API
-    submissions enabled."""
-    query = Petition.select().where(Petition.opens_at.is_null(False)
-                                    & ((Petition.hidden == False) | (Petition.api_enabled == True)))  # noqa: E712
-    return petition_by_key(name, query)
+TEST_KEY_COUNT = 3  # petitions.eu: a test key reads every count as 3 (see models/channels.py)
 
 
 def confirmed_signatures(petition_query=None):
@@ -466,5 +370,4 @@ def total_pages(total, per_page):
 __all__ = ["ApiKeyMissing", "ApiKeyInvalid", "ScopeMissing", "TestKeyCannotWrite", "SubmissionsDisabled",
            "OriginNotAllowed", "RateLimited", "InvalidParameter", "SignatureExists", "key_token_from",
            "resolve_key", "require_key", "require_writing_key", "issue_key", "check_domain_line",
-           "normalise_domains", "origin_allowed", "check_submission", "update_api_settings",
-           "petitions_for", "readable_petition", "counted_petition", "SCOPES"]
+           "normalise_domains", "origin_allowed", "update_api_settings", "SCOPES"]

@@ -28,6 +28,8 @@ class Settings:
     petition_max_days: int = 365
     petition_default_days: int = 90
     session_days: int = 14
+    webhooks_allow_http: bool = False  # http:// and private/loopback webhook endpoints (testing only)
+    open_data_licence: str = "CC-BY-4.0"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -70,6 +72,8 @@ def from_environment(env=os.environ) -> Settings:
         petition_max_days=int(env.get("PORTAL_PETITION_MAX_DAYS") or 365),
         petition_default_days=int(env.get("PORTAL_PETITION_DEFAULT_DAYS") or 90),
         session_days=int(env.get("PORTAL_SESSION_DAYS") or 14),
+        webhooks_allow_http=_bool(env.get("PORTAL_WEBHOOKS_ALLOW_HTTP")),
+        open_data_licence=(env.get("PORTAL_OPEN_DATA_LICENCE") or "CC-BY-4.0").strip(),
     )
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 import peewee as pw
 
-from models import clock, config
+from models import channels, clock, config
 from models.errors import InvalidInput, NotFound
 from models.organisation import Organisation
 from models.petition import Petition
@@ -39,11 +39,12 @@ def iso(value):
 
 
 def created_filter(query, column, before=None, after=None, at=None):
-    """Restrict `column` (a datetime) to before / after / exactly at the given datetimes."""
+    """Restrict `column` (a datetime) to before / after / exactly at the given whole-second times,
+    strictly, as the times are shown: createdAfter=T leaves out what was created within second T."""
     if before is not None:
         query = query.where(column < before)
     if after is not None:
-        query = query.where(column > after)
+        query = query.where(column >= after + dt.timedelta(seconds=1))
     if at is not None:
         query = query.where((column >= at) & (column < at + dt.timedelta(seconds=1)))
     return query
@@ -70,17 +71,23 @@ def window(query, offset, limit):
 
 # ---- petitions --------------------------------------------------------------------------------
 
-def visible_petitions(organisation_id=None):
-    """Published, not hidden petitions (with their organisation); optionally of one organisation."""
-    query = Petition.public().select(Petition, Organisation).join(Organisation)
+def scoped_petitions(organisation_id=None):
+    """Every petition (with its organisation); optionally of one organisation."""
+    query = Petition.select(Petition, Organisation).join(Organisation)
     if organisation_id is not None:
         query = query.where(Petition.organisation == organisation_id)
     return query
 
 
-def visible_petition(key, organisation_id=None):
-    """One visible petition by numeric id or slug, or NotFound."""
-    return Petition.by_key(key, visible_petitions(organisation_id))
+def visible_petitions(organisation_id=None, key=None):
+    """Petitions `key` may read (models/channels.py: published, not hidden, or hidden and addressed
+    to the key's organisation), with their organisation; optionally of one organisation."""
+    return channels.readable(key, scoped_petitions(organisation_id))
+
+
+def visible_petition(name, organisation_id=None, key=None):
+    """One petition `key` may read by numeric id or slug, or NotFound."""
+    return Petition.by_key(name, visible_petitions(organisation_id, key))
 
 
 def signable_condition():

@@ -4,11 +4,12 @@ OSDI dialect offers (a petition saved by an organisation's key, a signature reco
 Both writes go through the shared domain functions: petitions move through transition(),
 signatures are stored by signature.submit() like on every other channel.
 """
+import html
 import json
 
 import peewee as pw
 
-from models import api, audit, clock
+from models import audit, channels, clock
 from models.db import BaseModel, db
 from models.errors import InvalidInput, NotAllowed
 from models.petition import Petition, transition, unique_slug
@@ -124,6 +125,25 @@ def ids_by_local_part(kind, local, object_ids_query):
     return sorted({row.object_id for row in rows if row.identifier.partition(":")[2] == local})
 
 
+def ids_by_identifier(kind, identifier, object_ids_query):
+    """Ids (among object_ids_query's) carrying exactly this foreign identifier ("system:id")."""
+    identifier = (identifier or "").strip()
+    if not identifier or len(identifier) > 255:
+        return []
+    rows = (OsdiIdentifier.select(OsdiIdentifier.object_id)
+            .where((OsdiIdentifier.kind == kind) & (OsdiIdentifier.identifier == identifier)
+                   & OsdiIdentifier.object_id.in_(object_ids_query)).limit(50))
+    return sorted({row.object_id for row in rows})
+
+
+def description_of(petition):
+    """OSDI's description (seed 001: summary is the title): the statement as a first paragraph, then
+    the petition's own (sanitised) description."""
+    statement = plain_text(petition.statement or "")
+    lead = f"<p>{html.escape(statement)}</p>" if statement else ""
+    return lead + (petition.description or "")
+
+
 def add_identifiers(kind, scope_id, object_id, identifiers):
     """Attach identifiers; one already carried by another object in scope is refused."""
     for identifier in identifiers:
@@ -175,16 +195,12 @@ def _petition_values(data, creating):
     if errors:
         raise InvalidInput(errors)
     columns = {}
-    title = values.get("title") or None
-    if "summary" in values and not title and "title" not in data:
-        title = values["summary"] or None  # Action Network sends the title as "summary"
-        values.pop("summary")
+    # Seed 001: "summary — the petition's title". OSDI's own "title" is read too (it wins when both come).
+    title = values.get("title") or values.get("summary") or None
     if title is not None:
         columns["title"] = title
-    elif creating or "title" in data:
-        raise InvalidInput({"title": "A petition needs a title (or, Action Network style, a summary)."})
-    if "summary" in values:
-        columns["statement"] = plain_text(values["summary"])
+    elif creating or "title" in data or "summary" in data:
+        raise InvalidInput({"summary": "A petition needs a title: send it as summary (or title)."})
     if "description" in values:
         columns["description"] = rich_text(values["description"])
     if "petition_text" in values:
@@ -289,14 +305,19 @@ def signer_email(data):
         return None
 
 
+def signatures_seen_by(key):
+    """Signatures a key may read one by one: confirmed ones, and the pending ones it submitted itself."""
+    return Signature.select().where(Signature.confirmed_at.is_null(False) | (Signature.api_key == key.id))
+
+
 def record_signature(key, petition, data):
     """The record signature helper: person, comments, identifiers, referrer data -> submit().
 
     Returns signature.submit()'s result. The confirmation mail is always sent (it is what makes a
     signature count), so triggers.autoresponse cannot switch it off; add_tags is accepted and ignored.
     """
-    # The same rule as every key-based channel: create scope, no test key, API submissions enabled.
-    api.check_submission(petition, key, origin=None, origin_required=False)
+    # The same refusal order as every key-based channel (models/channels.py).
+    channels.check_signing(petition, key)
     if not isinstance(data, dict):
         raise InvalidInput({"body": "Send the signature as a JSON object."})
     person = data.get("person")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from models import audit, clock, mail
+from models import audit, clock, mail, webhooks
 from models.db import BaseModel, db, is_postgres
 from models.errors import DomainError, InvalidInput, NotAllowed, NotFound, TransitionRefused
 from models.numbers import is_number
@@ -76,6 +76,7 @@ class Petition(BaseModel):
     allowed_domains = pw.TextField(default="")  # one hostname[:port] per line
     signature_count = pw.IntegerField(default=0)  # verified signatures only
     moderation_note = pw.TextField(null=True)  # last note from moderation (send back / reject)
+    threshold_reached_at = pw.DateTimeField(null=True)  # set once, when the verified count first reached it
 
     @property
     def status_label(self):
@@ -268,6 +269,7 @@ def transition(petition, to_status, actor: audit.Actor, note=None, closes_at=Non
             audit.record(petition.id, actor, "field", field="date_projected", old=None, new=values["date_projected"])
         petition = Petition.get_by_id(petition.id)
         _notify(petition, to_status, note)
+        webhooks.status_changed(petition, current, to_status, actor, reopening=reopening)
     return petition
 
 
@@ -366,6 +368,9 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
             lead = petition.lead_petitioner
             mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead,
                          changed={k: v for k, v in changed.items() if k != "status"})
+            webhooks.petition_event("petition.recipient_updated", petition,
+                                    changed=sorted(k for k in changed if k != "status"),
+                                    changed_by=actor.kind, channel=actor.channel)
     return changed
 
 

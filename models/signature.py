@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from models import clock, config, mail
+from models import clock, config, mail, milestones
 from models.apikey import ApiKey
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
@@ -129,9 +129,9 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
     A second signature with the same email is not stored: if notify_duplicate, the signer is mailed
     ("you have already signed", or a fresh confirmation link while unconfirmed).
     """
+    check_signable(petition)  # "not open for signatures" comes before "fields" (models/channels.py)
     values = validate(full_name, email, city=city, comment=comment, postal_code=postal_code,
                       state=state, country=country)
-    check_signable(petition)
     token, token_hash = _new_token()
     now = clock.now()
     try:
@@ -212,6 +212,7 @@ def confirm(token) -> ConfirmResult:
         if updated:
             (Petition.update(signature_count=Petition.signature_count + 1)
              .where(Petition.id == petition.id).execute())
+            milestones.check_threshold(petition.id)
         signature = Signature.get_by_id(signature.id)
         petition = Petition.get_by_id(petition.id)
     return ConfirmResult(signature, petition, bool(updated))

@@ -20,6 +20,9 @@ def _three_petitions(make):
                         status="to_process")
     new = make.petition(organisation=org, title="New petition about parks", created_at=T0 + dt.timedelta(days=2),
                         statement="Because parks", request="Build a park")
+    for petition in (old, mid, new):  # published when created: a petition's one creation time is its publication
+        Petition.update(opens_at=petition.created_at).where(Petition.id == petition.id).execute()
+    old, mid, new = (Petition.get_by_id(p.id) for p in (old, mid, new))
     return org, other, old, mid, new
 
 

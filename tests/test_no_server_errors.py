@@ -315,8 +315,11 @@ class Sweep:
     def check(self, reply, what, public=False):
         problems = []
         if public:  # what anybody may see shows no account's address either
+            # The reset page greets the holder of a valid reset link with the account's own address
+            # (tests/test_accounts.py asserts it): whoever holds that link owns the account.
+            owner = self.world.petitioner.email if f"/reset/{self.world.reset_token}" in what else None
             for user in self.world.users.values():
-                if user.email in reply.text:
+                if user.email in reply.text and user.email != owner:
                     problems.append(f"public body shows {user.email[:12]}…")
         if reply.code >= 500 or reply.code == 599:
             if _known_osdi_digits_500(reply):

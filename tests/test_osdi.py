@@ -141,8 +141,9 @@ async def test_petition_resource_fields_and_organisation_scope(web, make):
     body = reply.json()
     assert body["identifiers"] == [f"portal:{petition.id}"]
     assert body["origin_system"] == body["originating_system"]
-    assert body["title"] == "Parks" and body["summary"] == "Parks matter." and body["petition_text"] == "Open them."
-    assert body["description"] == "<p>Text</p>" and body["total_signatures"] == 1
+    # Seed 001: summary is the title; the statement leads the description; the request is petition_text.
+    assert body["title"] == "Parks" and body["summary"] == "Parks" and body["petition_text"] == "Open them."
+    assert body["description"] == "<p>Parks matter.</p><p>Text</p>" and body["total_signatures"] == 1
     assert body["browser_url"].endswith(f"/petitions/{petition.slug}") and body["target"] == [{"name": "Riverton Council"}]
     assert body["created_date"].endswith("Z") and body["modified_date"].endswith("Z")
     href = body["_links"]["self"]["href"]
@@ -218,7 +219,7 @@ async def test_petition_write_refusals(web, make):
     assert_error(await post_json(web, BASE + "/petitions", {"title": "X y"}, osdi_headers(test_key)), 403)
     error = assert_error(await post_json(web, BASE + "/petitions", {"description": "no title"},
                                          osdi_headers(writer)), 400)
-    assert error["properties"] == ["title"]
+    assert error["properties"] == ["summary"]  # seed 001: summary is the required title
     assert_error(await post_json(web, BASE + "/petitions", {"title": "x", "identifiers": "nope"},
                                  osdi_headers(writer)), 400)
     assert_error(await post_json(web, BASE + "/petitions", {"title": 12}, osdi_headers(writer)), 400)

@@ -130,9 +130,11 @@ async def test_osdi_package_lists_follows_links_and_signs(web, make):
     other = OsdiPackage(web, token(make, organisation=make.organisation()))
     code, body = await call(web, "GET", f"{PREFIX}/petitions/d91b-4b2e", other.headers)
     assert code == 404 and body["error"]
-    for unknown in ("4b2e", "d91b", "D91B-4B2E", "action_network:d91b-4b2e"):
+    for unknown in ("4b2e", "d91b", "D91B-4B2E", "other_system:d91b-4b2e"):
         code, _body = await call(web, "GET", f"{PREFIX}/petitions/{unknown}", client.headers)
         assert code == 404, unknown
+    # The full "prefix:id" form names it too (issue 12).
+    assert (await client.request("petitions/action_network:d91b-4b2e", "GET"))["title"] == "Synced"
 
 
 # ---- py-actionnetworkorg 1.1.9 --------------------------------------------------------------------

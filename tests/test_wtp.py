@@ -341,7 +341,11 @@ async def test_post_signature_json_and_form_and_every_error(web, make):
     assert_error(broken, 400)
     xml = await web.fetch(f"/v1/signatures?api_key={writer}", method="POST", body="<d/>",
                           headers={"Content-Type": "application/xml"})
-    assert_error(xml, 415)
+    assert_error(xml, 400, "75")  # XML is read (tests/test_integrators.py); this one names no petition
+    other = await web.fetch(f"/v1/signatures?api_key={writer}", method="POST", body="petition_id: 1",
+                            headers={"Content-Type": "application/yaml"})
+    info = assert_error(other, 415)
+    assert "application/xml" in info["userMessage"] and "application/json" in info["userMessage"]
     assert Signature.select().count() == 4
 
 
