@@ -235,44 +235,45 @@ def test_the_limiter_counts_every_hit_across_threads(storage):
         thread.join()
     assert len(passed) == 60 and passed.count(True) == 50
 
+
+def redis_instances(database, count=2):
+    """`count` application instances sharing one Redis (as processes on several machines would)."""
+    redis_or_skip()
+    prefix = f"portal-test-{uuid.uuid4().hex[:12]}"
+    return [start_server(database, ratelimit.Limiter(REDIS_URL, prefix)) for _ in range(count)]
+
+
 @pytest.mark.gen_test(timeout=120)
 async def test_a_redis_backed_limit_is_shared_by_two_app_instances(web, make, database, monkeypatch):
-    redis_or_skip()
     monkeypatch.setenv("PORTAL_API_RATE_BURST", "100")
     monkeypatch.setenv("PORTAL_API_RATE_PER_MINUTE", "4")
-    prefix = f"portal-test-{uuid.uuid4().hex[:12]}"
-    first, first_url = start_server(database, ratelimit.Limiter(REDIS_URL, prefix))
-    second, second_url = start_server(database, ratelimit.Limiter(REDIS_URL, prefix))
+    instances = redis_instances(database)
+    urls = [url for _server, url in instances]
     try:
         _key, token = new_key(make)
         headers = {"Authorization": f"Bearer {token}"}
-        codes = [(await web.get(f"{url}/api/v1/organisations", headers=headers)).code
-                 for url in (first_url, second_url, first_url, second_url)]
+        codes = [(await web.get(f"{url}/api/v1/organisations", headers=headers)).code for url in urls * 2]
         assert codes == [200] * 4
-        for url in (first_url, second_url):
+        for url in urls:
             assert_limited_in_shape("v1", await web.get(f"{url}/api/v1/organisations", headers=headers))
     finally:
-        first.stop()
-        second.stop()
+        for server, _url in instances:
+            server.stop()
 
 
 @pytest.mark.gen_test(timeout=120)
 async def test_a_burst_through_two_instances_on_redis_is_paced(web, make, database, monkeypatch):
-    redis_or_skip()
     monkeypatch.setenv("PORTAL_API_RATE_BURST", "2")
     monkeypatch.setenv("PORTAL_API_RATE_PER_MINUTE", "1000")
-    prefix = f"portal-test-{uuid.uuid4().hex[:12]}"
-    first, first_url = start_server(database, ratelimit.Limiter(REDIS_URL, prefix))
-    second, second_url = start_server(database, ratelimit.Limiter(REDIS_URL, prefix))
+    instances = redis_instances(database)
     try:
         _key, token = new_key(make)
-        headers = {"OSDI-API-Token": token}
-        replies = await asyncio.gather(*(web.get(f"{url}/api/osdi/v1/petitions", headers=headers)
-                                         for url in (first_url, second_url) * 3))
+        replies = await asyncio.gather(*(web.get(f"{url}/api/osdi/v1/petitions", headers={"OSDI-API-Token": token})
+                                         for _server, url in instances * 3))
         assert [reply.code for reply in replies] == [200] * 6
     finally:
-        first.stop()
-        second.stop()
+        for server, _url in instances:
+            server.stop()
 
 
 @pytest.mark.gen_test(timeout=120)
