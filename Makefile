@@ -1,5 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 PYTHON ?= python3
+PORT   ?= 8888
 VENV   := .venv
 BIN    := $(VENV)/bin
 
@@ -16,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/python portal.py migrate
 	$(BIN)/python portal.py demo
-	$(BIN)/python portal.py serve
+	$(BIN)/python portal.py serve --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -14,14 +14,16 @@
 """
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import sys
 from pathlib import Path
 
 import tornado.web
 
-from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1,
-                      petitioner, public, responses, ui, workspace)
+from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, api_wtp, moderation, openapi_v1, ops,
+                      pages, petitioner, public, responses, ui, workspace)
 from handlers import open_data, webhooks, widgets
 from handlers.base import NotFoundHandler, log_request
 from handlers.ratelimit import Limiter
@@ -49,14 +51,17 @@ ROUTES = [
 
     # public pages
     (r"/", public.HomeHandler),
+    (r"/petitions", public.SearchHandler),
     (r"/petitions/" + ID, public.PetitionHandler),
     (r"/petitions/" + ID + r"/sign", public.SignHandler),
     (r"/petitions/" + ID + r"/signed", public.SignedHandler),
+    (r"/petitions/" + ID + r"/chart\.svg", public.ChartHandler),
     (r"/signatures/confirm/([A-Za-z0-9_\-]{1,128})", public.ConfirmHandler),
     (r"/organisations", public.OrganisationsHandler),
     (r"/organisations/" + ID, public.OrganisationHandler),
     (r"/answered", public.AnsweredHandler),
     (r"/sitemap\.xml", public.SitemapHandler),
+    (r"/pages/([a-z]{1,32})", pages.SitePageHandler),
 
     # accounts, petitioner area, moderation, admin (issue 3)
     (r"/signin", accounts.SignInHandler),
@@ -84,6 +89,8 @@ ROUTES = [
     (r"/admin/organisations/" + ID + r"/members/(\d{1,9})/(role|remove)", admin.MemberHandler),
     (r"/admin/organisations/" + ID + r"/invitations/(\d{1,9})/(cancel)", admin.MemberHandler),
     (r"/admin/users", admin.UsersHandler),
+    (r"/admin/pages", pages.AdminPagesHandler),
+    (r"/admin/pages/([a-z]{1,32})", pages.AdminPageHandler),
     (r"/admin/users/(\d{1,9})", admin.UserFlagsHandler),
     (r"/admin/petitions", admin.PetitionsHandler),
     (r"/admin/petitions/(\d{1,12})/(hide|unhide)", admin.HideHandler),
@@ -144,6 +151,9 @@ ROUTES = [
     (r"/api/osdi/v1/tags/?", api_osdi.TagsHandler),
     (r"/api/osdi/v1/.*", api_osdi.UnknownHandler),
 
+    # operations (issue 10): health for load balancers, Prometheus metrics (token or separate address)
+    (r"/healthz", ops.HealthHandler),
+    (r"/metrics", ops.MetricsHandler),
 ]
 
 
@@ -170,8 +180,12 @@ def make_app(settings=None, debug=False, limiter=None):
 
 def cmd_serve(args):
     import tornado.httpserver
+    import tornado.netutil
 
     settings = config.current()
+    if not os.environ.get("PORTAL_BASE_URL"):
+        # Mailed links must point where this server listens, not at the default port.
+        settings = config.configure(settings.with_(base_url=config.base_url_for(args.address, args.port)))
     with db.connection_context():
         from models.db import pending_migrations
 
@@ -181,6 +195,7 @@ def cmd_serve(args):
 
     if settings.run_jobs_in_serve:
         _check_schedules()
+    _check_metrics_address()
     from handlers.ratelimit import check_settings
 
     try:
@@ -188,17 +203,30 @@ def cmd_serve(args):
     except ValueError as error:
         sys.exit(f"error: {error}")
 
+    try:
+        sockets = tornado.netutil.bind_sockets(args.port, address=args.address)
+    except OSError as error:
+        sys.exit(f"error: cannot listen on {args.address}:{args.port}: {error.strerror or error}"
+                 + (" (another program is using this port; choose another with --port)"
+                    if error.errno == errno.EADDRINUSE else ""))
+
     async def main():
+        from models import metrics
+
         app = make_app(settings)
         # No xheaders: forwarded addresses are read only from PORTAL_TRUSTED_PROXIES (handlers/ratelimit.py).
         server = tornado.httpserver.HTTPServer(app, max_body_size=1024 * 1024)
-        server.listen(args.port, address=args.address)
+        server.add_sockets(sockets)
+        metrics.serve_separately()
         if settings.run_jobs_in_serve:
             from jobs.scheduler import start_scheduler
 
             start_scheduler()
         logging.getLogger("portal").info("serving on http://%s:%s (public address %s)", args.address, args.port,
                                          settings.base_url)
+        if not os.environ.get("PORTAL_BASE_URL") and args.address in ("0.0.0.0", "::", ""):
+            logging.getLogger("portal").warning(
+                "mailed links point at %s: set PORTAL_BASE_URL to the address people use", settings.base_url)
         await asyncio.Event().wait()
 
     asyncio.run(main())
@@ -211,6 +239,15 @@ def _require_current_schema():
         missing = pending_migrations()
     if missing:
         sys.exit(f"The database needs migrating ({', '.join(missing)}): run `python portal.py migrate` first.")
+
+
+def _check_metrics_address():
+    from models import metrics
+
+    try:
+        metrics.address()
+    except ValueError as error:
+        sys.exit(f"error: {error}")
 
 
 def _check_schedules():
@@ -228,10 +265,13 @@ def cmd_worker(args):
 
     _require_current_schema()
     _check_schedules()
+    _check_metrics_address()
 
     async def main():
         from jobs.scheduler import start_scheduler
+        from models import metrics
 
+        metrics.serve_separately()
         scheduler = start_scheduler()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -422,13 +462,19 @@ def cmd_webhook_delete(args):
     print(f"deleted webhook endpoint {endpoint.id} ({endpoint.url})")
 
 
+def _port_number(text):
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="portal.py", description="Petition recipient portal")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the web server (and the scheduled jobs)")
     serve.add_argument("--address", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8888)
+    serve.add_argument("--port", type=_port_number, default=8888)
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("migrate", help="create or upgrade the schema (safe to run again)").set_defaults(

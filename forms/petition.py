@@ -3,6 +3,8 @@ checks every field (the same rules for any channel); these forms collect input a
 from wtforms import SelectField, StringField, TextAreaField
 
 from forms import BaseForm
+from forms.pages import MARKDOWN_HELP
+from models.i18n import N_
 from models.petitioning import LANGUAGES
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -22,7 +24,7 @@ class PetitionForm(BaseForm):
     request = TextAreaField("We ask", description="What you ask the organisation to do (10 to 2000 characters).")
     statement = TextAreaField("Because (optional)", description="Why: your considerations (up to 5000 characters).")
     description = TextAreaField("More about it (optional)",
-                                description="You may use simple HTML: <p>, <strong>, <em>, lists and links.")
+                                description=MARKDOWN_HELP)
     organisation = SelectField("Addressed to", validate_choice=False)
     language = SelectField("Language", choices=choices(LANGUAGES), default="en", validate_choice=False)
     closes_on = StringField("Closing date (optional)",
@@ -37,8 +39,20 @@ class PetitionForm(BaseForm):
                 ("title", "request", "statement", "description", "organisation", "language", "closes_on")}
 
 
+NOTE_LABELS = {  # one form, several decisions: each note says what it is for
+    "back": N_("What the petitioner should change"),
+    "reject": N_("Reason for rejecting"),
+    "withdraw": N_("Reason for withdrawing (optional)"),
+    "reopen": N_("Reason for reopening (optional)"),
+}
+
+
 class NoteForm(BaseForm):
     note = TextAreaField("Note", description="Shown to the petitioner.")
+
+    def __init__(self, *args, prefix="", **kwargs):
+        super().__init__(*args, prefix=prefix, **kwargs)
+        self.note.label.text = NOTE_LABELS.get(prefix, self.note.label.text)
 
 
 class PublishForm(BaseForm):

@@ -4,6 +4,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.validators import Length, Optional
 
 from forms import BaseForm
+from forms.pages import MARKDOWN_HELP
 from models.petition import STATUS_LABELS, TRANSITIONS
 
 BAD_DATE = "Not a date: use the form YYYY-MM-DD, like 2026-03-31."
@@ -14,13 +15,17 @@ class RecipientForm(BaseForm):
                          invalid_choice_message="That status is not a move you can make from here.")
     date_projected = DateField("Handover date", validators=[Optional()], format="%Y-%m-%d",
                                invalid_value_message=BAD_DATE,
-                               description="The day the petition was handed over to you.")
+                               description="The day the petition was handed over to you. Today or an earlier "
+                                           "day on a closed petition records the handover: it moves to "
+                                           "\u201cHanded over, being answered\u201d. Not before the petition "
+                                           "opened; once handed over it can be corrected but not removed.")
     reference_field = StringField("Your reference",
                                   description="Your own document or case number (at most 256 characters).")
     answer_due_date = DateField("Answer due by", validators=[Optional()], format="%Y-%m-%d",
                                 invalid_value_message=BAD_DATE,
-                                description="Leave empty to use the organisation's answer period after the handover.")
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)],
+                                description="Leave empty to use the organisation's answer period after the "
+                                            "handover. A new date cannot be in the past.")
+    note = TextAreaField("Note to the lead petitioner", validators=[Optional(), Length(max=2000)],
                          description="Required when you reject the petition: say why. The lead petitioner receives it.")
 
     def set_moves(self, petition, moves):
@@ -53,8 +58,7 @@ class RecipientForm(BaseForm):
 
 class ResponseForm(BaseForm):
     title = StringField("Title")
-    body = TextAreaField("Response", description="Paragraphs, bold, italics, lists and links are kept; "
-                                                 "anything else is removed.")
+    body = TextAreaField("Response", description=MARKDOWN_HELP)
     petitions = SelectMultipleField("Petitions this response answers", coerce=str, validate_choice=False,
                                     option_widget=widgets.CheckboxInput(),
                                     widget=widgets.ListWidget(prefix_label=False))

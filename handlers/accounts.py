@@ -46,7 +46,7 @@ class SignInHandler(AccountHandler):
         except (account.TooManyAttempts, NotAllowed) as error:
             return self.show(form, error.status, message=error.message)
         self.start_session(user)
-        self.redirect_to_next("/")
+        self.redirect_to_next("/workspace" if user.memberships.count() else "/")  # members land on their work
 
     def show(self, form, status, message=None):
         form.password.data = ""  # never echo a password back

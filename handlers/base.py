@@ -14,7 +14,7 @@ import tornado.log
 import tornado.web
 
 from handlers import ratelimit
-from models import config
+from models import config, metrics
 from models.db import db
 from models.errors import DomainError, InvalidInput, InvalidParameter, from_database
 from models.sanitize import without_addresses
@@ -181,8 +181,27 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def get_template_namespace(self):
         namespace = super().get_template_namespace()
-        namespace.update(settings_=self.settings_, path=self.request.path)
+        namespace.update(settings_=self.settings_, path=self.request.path, error_summary=[],
+                         status_label=self.status_label)
         return namespace
+
+    def status_label(self, status):
+        """A status in words, in the reader's language (one mapping: models.petition.STATUS_LABELS)."""
+        from models.petition import STATUS_LABELS
+
+        return self.locale.translate(STATUS_LABELS.get(status, status or ""))
+
+    def render(self, template_name, **kwargs):
+        """Every page with a form that has errors gets the error summary at the top (base.html):
+        "There is a problem", a link to each wrong field, and "Error: " before the page title."""
+        if "error_summary" not in kwargs:
+            from wtforms import Form
+
+            from handlers.ui import field_errors
+
+            kwargs["error_summary"] = [item for value in kwargs.values() if isinstance(value, Form)
+                                       for item in field_errors(value)]
+        return super().render(template_name, **kwargs)
 
     # ---- errors ----
     def _handle_request_exception(self, error):
@@ -359,5 +378,31 @@ def log_request(handler):
     """Tornado's access log line, minus secrets and client addresses' personal data."""
     status = handler.get_status()
     level = access_log.info if status < 400 else access_log.warning if status < 500 else access_log.error
-    level("%d %s %s %.2fms", status, handler.request.method, redact(handler.request.uri),
-          1000.0 * handler.request.request_time())
+    if status < 400 and getattr(handler, "quiet_access_log", False):
+        level = access_log.debug  # /healthz and /metrics are called every few seconds
+    seconds = handler.request.request_time()
+    level("%d %s %s %.2fms", status, handler.request.method, redact(handler.request.uri), 1000.0 * seconds)
+    metrics.request_finished(route_of(handler), handler.request.method, status, seconds)
+
+
+def route_of(handler):
+    """The route pattern (from ROUTES) that served a request, never its raw path (whose ids and
+    tokens would make a metric label per petition); "unmatched" for the 404 of no route."""
+    routes = getattr(handler.application, "_routes_by_class", None)
+    if routes is None:
+        routes = {}
+        for rule in handler.application.wildcard_router.rules:
+            regex = getattr(rule.matcher, "regex", None)
+            if regex is not None:
+                pattern = regex.pattern[:-1] if regex.pattern.endswith("$") else regex.pattern
+                routes.setdefault(rule.target, []).append((regex, pattern))
+        handler.application._routes_by_class = routes
+    candidates = routes.get(type(handler))
+    if not candidates:
+        return "unmatched"
+    if len(candidates) == 1:
+        return candidates[0][1]
+    for regex, pattern in candidates:
+        if regex.match(handler.request.path):
+            return pattern
+    return candidates[0][1]

@@ -12,6 +12,7 @@ from models.organisation import Organisation
 from models.pagination import paginate
 from models.petition import allowed_moves
 from models.response import response_for
+from models.sanitize import from_markdown
 from models.user import Membership
 
 
@@ -46,17 +47,19 @@ class NewPetitionHandler(PetitionerHandler):
         preset = self.get_argument("organisation", "")
         if preset:
             form.organisation.data = preset
-        self.render("my/edit.html", form=form, petition=None)
+        self.render("my/edit.html", form=form, petition=None, preview=None)
 
     def post(self):
         user = self.require_user()
         form = PetitionForm(self.form_data()).set_organisations(self.organisations())
+        if self.get_body_argument("preview", None) is not None:
+            return self.render("my/edit.html", form=form, petition=None, preview=from_markdown(form.description.data))
         try:
             petition = petitioning.create_petition(user, form.values())
         except InvalidInput as error:
             form.add_domain_errors(error)
             self.set_status(400)
-            return self.render("my/edit.html", form=form, petition=None)
+            return self.render("my/edit.html", form=form, petition=None, preview=None)
         self.redirect(f"/my/petitions/{petition.id}", status=303)
 
 
@@ -65,18 +68,22 @@ class EditPetitionHandler(PetitionerHandler):
         petition = self.own_petition(key)
         form = PetitionForm(formdata=None, obj=petition).set_organisations(self.organisations())
         form.organisation.data = str(petition.organisation_id)
+        form.description.data = petition.description_source or petition.description
         form.closes_on.data = petition.closes_at.date().isoformat() if petition.closes_at else ""
-        self.render("my/edit.html", form=form, petition=petition)
+        self.render("my/edit.html", form=form, petition=petition, preview=None)
 
     def post(self, key):
         petition = self.own_petition(key)
         form = PetitionForm(self.form_data()).set_organisations(self.organisations())
+        if self.get_body_argument("preview", None) is not None:
+            return self.render("my/edit.html", form=form, petition=petition,
+                               preview=from_markdown(form.description.data))
         try:
             petitioning.edit_petition(petition, self.actor, form.values())
         except InvalidInput as error:
             form.add_domain_errors(error)
             self.set_status(400)
-            return self.render("my/edit.html", form=form, petition=petition)
+            return self.render("my/edit.html", form=form, petition=petition, preview=None)
         self.redirect(f"/my/petitions/{petition.id}", status=303)
 
 

@@ -1,9 +1,12 @@
 """Public pages: open petitions, a petition with its sign form, confirmation, organisations, sitemap."""
+from urllib.parse import urlencode
+
 import tornado.web
 
 from forms.signature import SignForm
 from handlers import ratelimit
 from handlers.base import BaseHandler
+from models import chart, clock, search
 from models import signature as signatures
 from models.audit import Actor
 from models.errors import InvalidInput, NotFound, NotSignable
@@ -16,12 +19,48 @@ from models.response import response_for
 PER_PAGE = 20
 
 
+HOME_SECTION = 5
+
+
 class HomeHandler(BaseHandler):
+    """The home page: start a petition, search, and the popular, closing-soon and recently answered ones.
+    The old `?q=` search goes to the search page."""
+
     def get(self):
         q = self.get_argument("q", "").strip()[:200]
-        query = Petition.search(Petition.public().where(Petition.status == "live"), q)
-        page = paginate(query.order_by(Petition.opens_at.desc(), Petition.id.desc()), _page_number(self), PER_PAGE)
-        self.render("home.html", page=page, q=q)
+        if q:
+            return self.redirect("/petitions?" + urlencode({"q": q, "status": "open"}))
+        live = Petition.public().where((Petition.status == "live")
+                                       & (Petition.closes_at.is_null() | (Petition.closes_at > clock.now())))
+        popular = list(live.order_by(Petition.signature_count.desc(), Petition.id.desc()).limit(HOME_SECTION))
+        closing = list(live.where(Petition.closes_at.is_null(False))
+                       .order_by(Petition.closes_at.asc(), Petition.id).limit(HOME_SECTION))
+        answered = list(Petition.public().where(Petition.status == "completed")
+                        .order_by(Petition.updated_at.desc(), Petition.id.desc()).limit(HOME_SECTION))
+        self.render("home.html", popular=popular, closing=closing, answered=answered, open_count=live.count())
+
+
+class SearchHandler(BaseHandler):
+    """/petitions?q=&status=&organisation=: every public petition, full-text ranked (models/search.py)."""
+
+    def get(self):
+        q = self.get_argument("q", "").strip()[:200]
+        status = self.get_argument("status", "")
+        status = status if status in search.STATUS_GROUPS else ""
+        organisation_key = self.get_argument("organisation", "").strip()[:100]
+        organisation = None
+        if organisation_key:
+            try:
+                organisation = Organisation.by_slug_or_id(organisation_key)
+            except NotFound:
+                organisation = None
+        query, ranked = search.search_public(q, status, organisation)
+        page = paginate(query, _page_number(self), PER_PAGE)
+        filters = {"q": q, "status": status, "organisation": organisation.slug if organisation else ""}
+        base_query = urlencode({k: v for k, v in filters.items() if v})
+        self.render("search.html", page=page, filters=filters, ranked=ranked, groups=search.STATUS_GROUPS,
+                    organisations=list(search.organisations_with_public_petitions()),
+                    base_query=base_query + "&" if base_query else "")
 
 
 def visible_petition(handler, slug):
@@ -56,7 +95,7 @@ class PetitionHandler(BaseHandler):
                 reason = error.message
         self.set_status(status)
         self.render("petition.html", petition=petition, form=form, response=response_for(petition),
-                    recent=list(recent), not_signable_reason=reason)
+                    recent=list(recent), not_signable_reason=reason, per_day=chart.signatures_per_day(petition))
 
 
 class SignHandler(PetitionHandler):
@@ -78,16 +117,20 @@ class SignHandler(PetitionHandler):
             email = signatures.validate(**fields)["email"]
             # Past the mail limits of this address nothing is stored or sent, and the visitor sees the
             # same "check your mail" page: the page never tells whether an address signed.
+            result = None
             if ratelimit.mail_refusal(self, email, petition.id) is None:
-                signatures.submit(petition, show_name=form.show_name.data, wants_notice=form.wants_notice.data,
-                                  source="web", **fields)
+                result = signatures.submit(petition, show_name=form.show_name.data,
+                                           wants_notice=form.wants_notice.data, source="web", **fields)
         except InvalidInput as error:
             form.add_domain_errors(error)
             return self.show(petition, form, status=400)
         except NotSignable:
             return self.show(petition, form, status=403)
+        if result is not None:
+            # which signature "send the mail again" is about (signed, for one day; no address in it)
+            self.set_signed_cookie(PENDING_COOKIE, f"{petition.id}:{result.signature.id}", expires_days=1,
+                                   httponly=True, samesite="Lax", secure=self.request.protocol == "https")
         self.redirect(f"/petitions/{petition.slug}/signed", status=303)
-
 
     def too_fast(self, error):
         minutes = max(1, -(-error.retry_after // 60))
@@ -97,9 +140,53 @@ class SignHandler(PetitionHandler):
                     message=self.locale.translate(ratelimit.SIGNING_TOO_FAST_PAGE) % {"minutes": minutes})
 
 
-class SignedHandler(BaseHandler):
+PENDING_COOKIE = "pending_signature"
+
+
+class ChartHandler(BaseHandler):
+    """/petitions/<slug>/chart.svg: signatures per day (the page has the same figures as a table)."""
+
     def get(self, slug):
-        self.render("signed.html", petition=visible_petition(self, slug))
+        petition = visible_petition(self, slug)
+        rows = chart.signatures_per_day(petition)
+        self.set_header("Content-Type", "image/svg+xml; charset=UTF-8")
+        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(chart.svg(rows, self.locale.translate("Confirmed signatures per day")))
+
+
+class SignedHandler(BaseHandler):
+    """Check your mail; "send the confirmation mail again" (POST …/resend, limited per signature)."""
+
+    def get(self, slug):
+        petition = visible_petition(self, slug)
+        self.render("signed.html", petition=petition, can_resend=self.pending(petition) is not None,
+                    resent=self.get_argument("resent", "") == "1", problem=None)
+
+    def pending(self, petition):
+        raw = self.get_signed_cookie(PENDING_COOKIE, max_age_days=1)
+        try:
+            petition_id, signature_id = (int(part) for part in (raw or b"").decode().split(":"))
+        except ValueError:
+            return None
+        return signature_id if petition_id == petition.id else None
+
+    def post(self, slug):
+        petition = visible_petition(self, slug)
+        signature_id = self.pending(petition)
+        if signature_id is None:
+            self.set_status(400)
+            return self.render("signed.html", petition=petition, can_resend=False, resent=False,
+                               problem=self.locale.translate("We do not know which signature to send again from "
+                                                             "this browser: sign the petition again with the same "
+                                                             "address to get a new link."))
+        try:
+            signatures.resend(signature_id, petition)
+        except (signatures.TooManyResends, NotSignable, NotFound) as error:
+            self.set_status(error.status)
+            return self.render("signed.html", petition=petition, can_resend=error.status == 429, resent=False,
+                               problem=self.locale.translate(error.message))
+        self.redirect(f"/petitions/{petition.slug}/signed?resent=1", status=303)
 
 
 class ConfirmHandler(BaseHandler):

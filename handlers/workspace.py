@@ -16,6 +16,7 @@ from forms.workspace import RecipientForm, ResponseForm
 from handlers.base import BaseHandler
 from models import answering
 from models.audit import history
+from models.chart import signatures_per_day
 from models.errors import InvalidInput, NotAllowed, NotFound, TransitionRefused
 from models.numbers import is_number, page_number
 from models.organisation import Organisation
@@ -245,6 +246,7 @@ class PetitionWorkspaceHandler(WorkspaceBase):
                       .where((answering.ResponsePetition.petition == petition.id)
                              & answering.Response.published_at.is_null()))
         self.render("workspace/petition.html", petition=petition, form=form, events=list(history(petition.id)),
+                    per_day=signatures_per_day(petition),
                     describe=describe, note_hidden=NOTE_HIDDEN, response=response, drafts=drafts,
                     progress=notice_progress(response) if response else None,
                     opted_in=answering.opted_in_signers(response) if response else 0,
@@ -264,7 +266,7 @@ def _response_form(organisation, formdata=None, response=None, selected=()):
     form.petitions.choices = choices
     if formdata is None:
         if response is not None:
-            form.title.data, form.body.data = response.title, response.body
+            form.title.data, form.body.data = response.title, response.body_source or response.body
             form.petitions.data = [str(p.id) for p in answering.linked_petitions(response)]
         else:
             form.petitions.data = [str(s) for s in selected]

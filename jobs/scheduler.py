@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import threading
+import time
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,7 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from jobs import (answer_due_reminders, chase_handover, close_petitions, deliver_mail, mail_retention,
                   response_notices, signature_hygiene)
 from jobs import deliver_webhooks, open_data_export
-from models import clock
+from models import clock, metrics
 from models import jobs as records
 from models.db import db
 
@@ -103,6 +104,14 @@ def run_job(name, trigger="schedule"):
     Never raises: a failure (including an unreachable database) is logged, recorded when the
     database can be reached (now, or by the next run), and reported in the result.
     """
+    by_name(name)
+    started = time.monotonic()
+    result = _run_job(name, trigger)
+    metrics.job_finished(name, result["outcome"], time.monotonic() - started)
+    return result
+
+
+def _run_job(name, trigger):
     job = by_name(name)
     started = clock.wall_now()
     run = None
@@ -175,7 +184,7 @@ def describe_jobs():
         except ScheduleError as error:
             schedule, upcoming = f"invalid: {error}", None
         rows.append({"name": job.NAME, "schedule": schedule, "last": last.get(job.NAME), "next": upcoming,
-                     "doc": (job.__doc__ or "").strip().split("\n")[0]})
+                     "doc": " ".join((job.__doc__ or "").strip().split("\n\n")[0].split())})
     return rows
 
 

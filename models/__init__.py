@@ -9,9 +9,5 @@ from models.response import Response, ResponsePetition
 from models.signature import Signature
 from models.user import Membership, User
 
-# Tables created by migrations/0001_initial.py, in dependency order.
-INITIAL_MODELS = [Organisation, User, Membership, ApiKey, Petition, Signature, Response, ResponsePetition,
-                  AuditEvent, OutboxMessage]
-
 __all__ = ["Actor", "ApiKey", "AuditEvent", "Membership", "Organisation", "OutboxMessage", "Petition",
-           "Response", "ResponsePetition", "SchemaMigration", "Signature", "User", "INITIAL_MODELS"]
+           "Response", "ResponsePetition", "SchemaMigration", "Signature", "User"]

@@ -83,9 +83,6 @@ class Invitation(BaseModel):
         return self.accepted_at is None and self.expires_at > clock.now()
 
 
-ACCOUNT_MODELS = [SignInAttempt, AccountToken, Invitation]
-
-
 # ---- sign-in ------------------------------------------------------------------------------------
 
 def _failures(condition):

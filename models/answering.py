@@ -16,7 +16,7 @@ from models.errors import InvalidInput, NotAllowed, NotFound, TransitionRefused
 from models.numbers import is_number
 from models.petition import Petition, transition
 from models.response import Response, ResponsePetition, notice_key
-from models.sanitize import plain_text, rich_text
+from models.sanitize import from_markdown, plain_text
 
 ANSWERABLE = ("to_process", "in_process")
 ATTENTION_DAYS = 14
@@ -71,7 +71,7 @@ def _clean(organisation, title, body, petition_ids):
         body = ""
     if len(body or "") > BODY_MAX:
         errors["body"] = f"Use at most {BODY_MAX} characters for the response."
-    clean_body = rich_text(body or "")
+    clean_body = from_markdown(body or "")  # Markdown (older HTML passes through), then nh3
     if "body" not in errors and not plain_text(clean_body):
         errors["body"] = "Write the text of the response."
     ids = []
@@ -104,14 +104,15 @@ def save_draft(organisation, actor, title, body, petition_ids, response=None):
         raise NotFound("There is no such response.")
     if response is not None and response.published_at is not None:
         raise InvalidInput({"title": "This response is published already and can no longer be edited."})
+    source = body.strip() if isinstance(body, str) else None
     title, body, petitions = _clean(organisation, title, body, petition_ids)
     with db.atomic():
         if response is None:
-            response = Response.create(organisation=organisation, title=title, body=body,
+            response = Response.create(organisation=organisation, title=title, body=body, body_source=source,
                                        created_by=actor.user if actor.user is not None else None,
                                        created_at=clock.now())
         else:
-            Response.update(title=title, body=body).where(Response.id == response.id).execute()
+            Response.update(title=title, body=body, body_source=source).where(Response.id == response.id).execute()
             ResponsePetition.delete().where(ResponsePetition.response == response.id).execute()
         for petition in petitions:
             ResponsePetition.create(response=response.id, petition=petition.id)
@@ -188,13 +189,15 @@ def workspace_petitions(organisation):
 
 
 def needs_attention(organisation, today=None):
-    """{name: query} of what needs a clerk: closed petitions without a handover date, answers due
+    """{name: query} of what needs a clerk: closed petitions not handed over (no handover date, or
+    a planned one that has come without the move to in_process), answers due
     within ATTENTION_DAYS days, and overdue answers (answer-due date passed, not answered)."""
     today = today or clock.today()
     base = workspace_petitions(organisation)
     open_work = Petition.status.in_(ANSWERABLE)  # completed means a response was published
     return {
-        "no_handover": base.where((Petition.status == "to_process") & Petition.date_projected.is_null()),
+        "no_handover": base.where((Petition.status == "to_process")
+                                  & (Petition.date_projected.is_null() | (Petition.date_projected <= today))),
         "due_soon": base.where(open_work & (Petition.answer_due_date >= today)
                                & (Petition.answer_due_date <= today + dt.timedelta(days=ATTENTION_DAYS))),
         "overdue": base.where(open_work & (Petition.answer_due_date < today)),
@@ -212,7 +215,7 @@ def attention_of(petition, today=None):
     """The attention flags of one petition (for highlighting rows)."""
     today = today or clock.today()
     flags = set()
-    if petition.status == "to_process" and petition.date_projected is None:
+    if petition.status == "to_process" and (petition.date_projected is None or petition.date_projected <= today):
         flags.add("no_handover")
     if petition.status in ANSWERABLE and petition.answer_due_date is not None:
         if petition.answer_due_date < today:

@@ -77,6 +77,17 @@ def from_environment(env=os.environ) -> Settings:
     )
 
 
+def base_url_for(address: str, port: int) -> str:
+    """The public address `serve` announces when PORTAL_BASE_URL is unset: where it listens (a
+    wildcard address is reached locally as 127.0.0.1)."""
+    host = address or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "*"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 # The active settings. portal.py and the tests call configure(); everything else reads current().
 _current = None
 

@@ -113,7 +113,11 @@ def migrate(verbose=False):
 
     applied = []
     with db.connection_context():
-        db.create_tables([SchemaMigration], safe=True)
+        # The bookkeeping table, frozen like the migrations (migrations/ddl.py).
+        from migrations.ddl import execute
+
+        execute(db.obj, ['CREATE TABLE IF NOT EXISTS "schema_migration" ('
+                         '"version" VARCHAR(64) NOT NULL PRIMARY KEY, "applied_at" {datetime} NOT NULL)'])
         done = {row.version for row in SchemaMigration.select()}
         for name, module in _migration_modules():
             if name in done:

@@ -9,7 +9,7 @@ from models.db import db
 from models.organisation import Organisation, create_organisation
 from models.petition import Petition, transition, unique_slug, update_recipient_fields
 from models.response import Response
-from models.sanitize import rich_text
+from models.sanitize import from_markdown
 from models.signature import Signature
 from models.user import add_membership, create_user
 
@@ -36,14 +36,22 @@ CITIES = ["Riverton", "Eastwick", "Northam", "Lakeside", "Millbrook", "Old Harbo
 
 
 def _petition(title, organisation, lead, request, statement, description):
+    """A draft written in Markdown (as the petition form takes it), created now; publish() and the
+    other steps move its creation back in time so that created ≤ submitted ≤ opened ≤ …"""
     return Petition.create(slug=unique_slug(title), title=title, request=request, statement=statement,
-                           description=rich_text(description), organisation=organisation, lead_petitioner=lead,
-                           language="en")
+                           description=from_markdown(description), description_source=description,
+                           organisation=organisation, lead_petitioner=lead, language="en")
+
+
+def _created(petition, when):
+    Petition.update(created_at=when, updated_at=when).where(Petition.id == petition.id).execute()
+    return Petition.get_by_id(petition.id)
 
 
 def _signatures(petition, count, start, end, rng, unconfirmed=0):
     """Bulk-insert confirmed signatures spread between start and end (demo only: no mails)."""
-    span = max((end - start).total_seconds(), 3600)
+    end = min(end, clock.now())  # no signature, and no confirmation, in the future
+    span = max((end - start).total_seconds(), 0)
     rows = []
     for n in range(count + unconfirmed):
         created = start + dt.timedelta(seconds=rng.random() * span)
@@ -51,7 +59,8 @@ def _signatures(petition, count, start, end, rng, unconfirmed=0):
         rows.append({
             "petition": petition.id, "full_name": f"{first} {last}", "email": f"signer{n}.{petition.id}@demo.example",
             "city": rng.choice(CITIES), "show_name": rng.random() < 0.4, "wants_notice": rng.random() < 0.3,
-            "created_at": created, "confirmed_at": created + dt.timedelta(minutes=rng.randint(1, 600)) if n < count else None,
+            "created_at": created,
+            "confirmed_at": min(created + dt.timedelta(minutes=rng.randint(1, 600)), end) if n < count else None,
             "source": "demo",
         })
     with db.atomic():
@@ -105,6 +114,7 @@ def load():
         return (now - days_ago * day).replace(hour=hours, minute=0, second=0)
 
     def publish(petition, lead, submitted, opened, closes):
+        petition = _created(petition, at(submitted + 2))
         with clock.frozen(at(submitted)):
             petition = transition(petition, "staging", Actor.for_user(lead))
         with clock.frozen(at(opened)):
@@ -117,45 +127,45 @@ def load():
     _petition("Free drinking water fountains in every park", council, anna,
               "Install a drinking water fountain in each of Riverton's 14 public parks.",
               "On hot days families have nowhere to refill bottles; bottled water creates litter.",
-              "<p>Most parks in Riverton have no tap at all. A fountain costs less than a year of litter "
-              "collection around the kiosks.</p>")
+              "Most parks in Riverton have no tap at all. A fountain costs less than a year of litter "
+              "collection around the kiosks.")
 
     p = _petition("Protect the old oak avenue on Mill Road", council, ben,
                   "Keep the 40 oaks of Mill Road and redesign the road works around them.",
                   "The avenue is 120 years old and home to bats and owls.",
-                  "<p>The council's plan to widen Mill Road would fell <strong>all 40 oaks</strong>. "
-                  "An alternative route exists.</p>")
+                  "The council's plan to widen Mill Road would fell **all 40 oaks**. "
+                  "An alternative route exists.")
+    p = _created(p, at(3))
     with clock.frozen(at(1)):
         transition(p, "staging", Actor.for_user(ben))
 
     p = _petition("Ban single-use plastic at public events", ministry, anna,
                   "Ban single-use plastic cups, plates and cutlery at events that need a public permit.",
                   "Festivals leave tonnes of plastic behind; reusable systems work elsewhere.",
-                  "<p>Cities that required reusable cups at events cut event waste by more than half. "
-                  "We ask the ministry to make it the national rule.</p><ul><li>cups</li><li>plates</li>"
-                  "<li>cutlery</li></ul>")
+                  "Cities that required reusable cups at events cut event waste by more than half. "
+                  "We ask the ministry to make it the national rule.\n\n- cups\n- plates\n- cutlery")
     p = publish(p, anna, 40, 38, now + 30 * day)
     _signatures(p, 1800, at(38), now, rng, unconfirmed=25)
 
     p = _petition("Safe cycle lanes to all secondary schools", council, ben,
                   "Build protected cycle lanes on the main routes to Riverton's five secondary schools.",
                   "Two children were hit by cars on the way to school last year.",
-                  "<p>Parents want their children to cycle safely. Protected lanes on five routes would "
-                  "cover 80% of pupils.</p>")
+                  "Parents want their children to cycle safely. Protected lanes on five routes would "
+                  "cover 80% of pupils.")
     p = publish(p, ben, 33, 30, now + 2 * day)
     _signatures(p, 900, at(30), now, rng, unconfirmed=10)
 
     p = _petition("Publish all committee votes as open data", parliament, anna,
                   "Publish every committee vote, with each member's vote, as open data within a day.",
                   "Citizens cannot see how their representatives vote in committee.",
-                  "<p>Plenary votes are published; committee votes, where most decisions are made, are not.</p>")
+                  "Plenary votes are published; committee votes, where most decisions are made, are not.")
     p = publish(p, anna, 20, 18, now + 60 * day)
     _signatures(p, 400, at(18), now, rng)
 
     p = _petition("Extend night bus services in Riverton", council, ben,
                   "Run the N1 and N2 night buses every 30 minutes on Friday and Saturday nights until 4 am.",
                   "Night workers and young people have no safe way home.",
-                  "<p>Since the night buses were cut back, taxi queues after midnight are long and unsafe.</p>")
+                  "Since the night buses were cut back, taxi queues after midnight are long and unsafe.")
     p = publish(p, ben, 80, 78, at(11))
     _signatures(p, 650, at(78), at(11), rng)
     with clock.frozen(at(10, 2)):
@@ -164,8 +174,8 @@ def load():
     p = _petition("Restore funding for rural libraries", parliament, anna,
                   "Restore the rural library fund to its 2020 level.",
                   "Forty village libraries closed since the fund was halved.",
-                  "<p>Libraries are often the last public place in a village. We ask Parliament to restore "
-                  "the fund.</p>")
+                  "Libraries are often the last public place in a village. We ask Parliament to restore "
+                  "the fund.")
     p = publish(p, anna, 200, 198, at(110))
     _signatures(p, 1200, at(198), at(110), rng)
     with clock.frozen(at(109, 2)):
@@ -178,7 +188,7 @@ def load():
     p = _petition("Plant 10,000 street trees by 2030", ministry, ben,
                   "Fund 10,000 new street trees in towns with the least green space by 2030.",
                   "Trees cool streets in heat waves and clean the air.",
-                  "<p>Heat maps show the hottest streets have no trees. A national programme would fix that.</p>")
+                  "Heat maps show the hottest streets have no trees. A national programme would fix that.")
     p = publish(p, ben, 150, 148, at(60))
     _signatures(p, 2100, at(148), at(60), rng)
     with clock.frozen(at(59, 2)):
@@ -191,7 +201,7 @@ def load():
     p = _petition("Lower the speed limit near schools to 30 km/h", council, anna,
                   "Set a 30 km/h limit on every street within 300 metres of a school.",
                   "Lower speeds halve the risk of serious injury.",
-                  "<p>Many cities have done this with good results. Riverton should follow.</p>")
+                  "Many cities have done this with good results. Riverton should follow.")
     p = publish(p, anna, 120, 118, at(70))
     _signatures(p, 700, at(118), at(70), rng)
     with clock.frozen(at(69, 2)):
@@ -207,15 +217,16 @@ def load():
         council_clerk = clerks["riverton-city-council"]
         response = save_draft(
             council, council_clerk, "30 km/h near all schools from next spring",
-            "<p>The council thanks the petitioners. We will introduce a <strong>30 km/h limit"
-            "</strong> within 300 metres of all schools from 1 April, with new signs and "
-            "speed checks.</p><p>The transport committee approved the plan on 3 November.</p>", [p_id])
+            "The council thanks the petitioners. We will introduce a **30 km/h limit"
+            "** within 300 metres of all schools from 1 April, with new signs and "
+            "speed checks.\n\nThe transport committee approved the plan on 3 November.", [p_id])
         response = publish_response(response, council_clerk)
         # The demo's signers are made up: no notices for them.
         Response.update(notices_state="done").where(Response.id == response.id).execute()
 
     p = _petition("Rename the city after our football club", council, ben,
-                  "Rename Riverton to Riverton United.", "We are proud of our club.", "<p>Go United!</p>")
+                  "Rename Riverton to Riverton United.", "We are proud of our club.", "Go United!")
+    p = _created(p, at(16))
     with clock.frozen(at(15)):
         p = transition(p, "staging", Actor.for_user(ben))
     with clock.frozen(at(14)):
@@ -224,7 +235,7 @@ def load():
 
     p = _petition("Weekly farmers' market in the town square", council, anna,
                   "Hold a farmers' market in the town square every Saturday morning.",
-                  "Local growers have nowhere to sell directly.", "<p>Fresh food, local jobs.</p>")
+                  "Local growers have nowhere to sell directly.", "Fresh food, local jobs.")
     p = publish(p, anna, 50, 48, now + 20 * day)
     _signatures(p, 120, at(48), at(30), rng)
     with clock.frozen(at(29)):
@@ -232,7 +243,7 @@ def load():
 
     p = _petition("Reopen the coastal ferry line", ministry, ben,
                   "Reopen the ferry between Old Harbour and the islands.", "The islands are cut off in winter.",
-                  "<p>Collected on the islanders' own website through the API.</p>")
+                  "Collected on the islanders' own website through the API.")
     p = publish(p, ben, 12, 10, now + 50 * day)
     Petition.update(hidden=True, hidden_reason="Signatures are collected on the islanders' own website.",
                     api_enabled=True, allowed_domains="localhost\n127.0.0.1:8000\nferry.demo.example"

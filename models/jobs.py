@@ -79,9 +79,6 @@ class ReminderSent(BaseModel):
         indexes = ((("petition_id", "kind", "due_date"), True),)
 
 
-JOB_MODELS = [JobRun, JobLock, ChaseRecord, ReminderSent]
-
-
 # ---- locks ------------------------------------------------------------------------------------
 
 _held = set()  # names this process holds (a second thread of the same process must not re-enter)

@@ -43,6 +43,10 @@ class OutboxMessage(BaseModel):
     sent_at = pw.DateTimeField(null=True)
 
 
+# The mail_retention job deletes delivered mail by the time it was sent (migration 0006).
+OutboxMessage.add_index(OutboxMessage.status, OutboxMessage.sent_at, name="outboxmessage_status_sent_at")
+
+
 def render(template, **context):
     """Render templates/mail/<template>.txt; its first line is 'Subject: ...'."""
     context.setdefault("base_url", config.current().base_url)

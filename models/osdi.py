@@ -60,9 +60,6 @@ class OsdiOrigin(BaseModel):
         return json.loads(self.referrer_data) if self.referrer_data else None
 
 
-MODELS = [OsdiIdentifier, OsdiOrigin]
-
-
 # ---- identifiers ----------------------------------------------------------------------------------
 
 def native(object_id):

@@ -11,6 +11,7 @@ import peewee as pw
 from models import audit, clock, mail, webhooks
 from models.db import BaseModel, db, is_postgres
 from models.errors import DomainError, InvalidInput, NotAllowed, NotFound, TransitionRefused
+from models.i18n import N_
 from models.numbers import is_number
 from models.organisation import Organisation, slugify
 from models.user import Membership, User
@@ -19,10 +20,10 @@ STATUSES = ("concept", "staging", "live", "to_process", "in_process", "completed
 TERMINAL = frozenset({"completed", "rejected", "withdrawn"})
 RECIPIENT_STATUSES = frozenset({"live", "to_process", "in_process"})  # when recipient fields may change
 RECIPIENT_FIELDS = ("status", "date_projected", "reference_field", "answer_due_date")
-STATUS_LABELS = {
-    "concept": "Draft", "staging": "Awaiting moderation", "live": "Open for signatures",
-    "to_process": "Closed, awaiting handover", "in_process": "Handed over, being answered",
-    "completed": "Answered", "rejected": "Rejected", "withdrawn": "Withdrawn",
+STATUS_LABELS = {  # the one mapping from status codes to words (translated where shown)
+    "concept": N_("Draft"), "staging": N_("Awaiting moderation"), "live": N_("Open for signatures"),
+    "to_process": N_("Closed, awaiting handover"), "in_process": N_("Handed over, being answered"),
+    "completed": N_("Answered"), "rejected": N_("Rejected"), "withdrawn": N_("Withdrawn"),
 }
 
 
@@ -55,6 +56,7 @@ class Petition(BaseModel):
     slug = pw.CharField(max_length=100, unique=True)
     title = pw.CharField(max_length=255)
     description = pw.TextField(default="")  # sanitised HTML (models/sanitize.py)
+    description_source = pw.TextField(null=True)  # the Markdown it was rendered from (older rows: none)
     statement = pw.TextField(default="")  # why: the petitioners' considerations
     request = pw.TextField(default="")  # what the organisation is asked to do
     organisation = pw.ForeignKeyField(Organisation, backref="petitions", index=True)
@@ -88,8 +90,25 @@ class Petition(BaseModel):
 
     @property
     def is_public(self):
-        """Shown on public pages: was published once and is not hidden."""
-        return self.opens_at is not None and not self.hidden
+        """Shown on public pages: was published once, or was rejected (with its reason, as the UK
+        petitions site does), and is not hidden. The same rule as the public() scope."""
+        return (self.opens_at is not None or self.status == "rejected") and not self.hidden
+
+    @property
+    def rejection_reason(self):
+        """Why it was rejected (the moderator's or clerk's note), shown on its public page."""
+        return self.moderation_note if self.status == "rejected" else None
+
+    @property
+    def threshold(self):
+        """The signature count at which the organisation has promised to respond (None: no promise)."""
+        value = self.organisation.signature_threshold
+        return value if value and value > 0 else None
+
+    @property
+    def threshold_percent(self):
+        threshold = self.threshold
+        return min(100, int(self.signature_count * 100 / threshold)) if threshold else None
 
     @property
     def answer_overdue(self):
@@ -103,7 +122,8 @@ class Petition(BaseModel):
     # ---- query scopes ----
     @classmethod
     def public(cls):
-        return cls.select().where(cls.opens_at.is_null(False) & (cls.hidden == False))  # noqa: E712
+        return cls.select().where((cls.opens_at.is_null(False) | (cls.status == "rejected"))
+                                  & (cls.hidden == False))  # noqa: E712
 
     @classmethod
     def search(cls, query, text):
@@ -346,6 +366,7 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
             raise TransitionRefused(petition.status, petition.status, [],
                                     reason=f"The handover date, reference and answer-due date can be set while a "
                                            f"petition is live, to_process or in_process; this one is {petition.status}.")
+        _check_dates(petition, field_values, values, status)
         projected = field_values.get("date_projected", petition.date_projected)
         if (field_values.get("date_projected") and "answer_due_date" not in values
                 and petition.answer_due_date is None):
@@ -364,6 +385,9 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
         if status and status != petition.status:
             petition = transition(petition, status, actor, note=note)
             changed["status"] = status
+        elif handover_made(petition, field_values, status):
+            petition = transition(petition, "in_process", actor, note=note)
+            changed["status"] = "in_process"
         if field_values:
             lead = petition.lead_petitioner
             mail.enqueue(lead.email, "recipient_update", petition=petition, user=lead,
@@ -372,6 +396,37 @@ def update_recipient_fields(petition, actor: audit.Actor, changes: dict, note=No
                                     changed=sorted(k for k in changed if k != "status"),
                                     changed_by=actor.kind, channel=actor.channel)
     return changed
+
+
+def _check_dates(petition, field_values, values, status):
+    """The clerk's date rules (web form and API alike), on what actually changes."""
+    errors = {}
+    target = status if status and status != petition.status else petition.status
+    if "date_projected" in field_values:
+        handover = field_values["date_projected"]
+        if handover is None and "in_process" in (petition.status, target):
+            errors["date_projected"] = N_("The handover date cannot be removed once the petition has been "
+                                          "handed over; correct it instead.")
+        opened = petition.opens_at.date() if petition.opens_at else None
+        if handover is not None and opened and handover < opened:
+            errors["date_projected"] = N_("The handover date cannot be before the petition opened "
+                                          "(%(date)s).") % {"date": opened.isoformat()}
+    if "answer_due_date" in values and "answer_due_date" in field_values:
+        due = field_values["answer_due_date"]
+        if due is not None and due < clock.today():
+            errors["answer_due_date"] = N_("The answer-due date cannot be in the past; give today "
+                                           "(%(date)s) or a later day.") % {"date": clock.today().isoformat()}
+    if errors:
+        raise InvalidInput(errors)
+
+
+def handover_made(petition, field_values, status):
+    """Recording a handover date of today or earlier on a closed petition is the handover itself: the
+    petition moves to in_process with it (so it never drops silently out of "needs attention").
+    A handover date in the future keeps it closed until then."""
+    handover = field_values.get("date_projected")
+    return (petition.status == "to_process" and handover is not None and handover <= clock.today()
+            and (not status or status == petition.status))
 
 
 def get_for_actor(key, actor: audit.Actor):

@@ -14,7 +14,7 @@ from models.db import db
 from models.errors import InvalidInput, NotAllowed, NotFound
 from models.organisation import Organisation
 from models.petition import Petition, parse_date, roles_of, transition, unique_slug
-from models.sanitize import plain_text, rich_text
+from models.sanitize import from_markdown, plain_text
 
 LANGUAGES = (("en", "English"), ("nl", "Nederlands"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español"),
              ("it", "Italiano"), ("pl", "Polski"), ("sv", "Svenska"), ("da", "Dansk"), ("no", "Norsk"),
@@ -55,15 +55,19 @@ def validate(values: dict) -> dict:
             errors[name] = "Give text."
             continue
         text = (raw or "").strip()
+        source = text
         if name == "description":
-            text = rich_text(text)
+            # written in Markdown (older texts and API clients' HTML pass through), stored as
+            # sanitised HTML beside the source it came from
+            text = from_markdown(text)
             length = len(plain_text(text))
+            clean["description_source"] = source or None
         else:
             length = len(text)
         if length < low:
             errors[name] = f"Write at least {low} characters." if low else "Required."
-        elif len(text) > high:
-            errors[name] = f"Use at most {high} characters (this has {len(text)})."
+        elif len(source) > high:
+            errors[name] = f"Use at most {high} characters (this has {len(source)})."
         clean[name] = text
     if "organisation" in values:
         key = str(values["organisation"] or "").strip()
@@ -123,6 +127,8 @@ def edit_petition(petition, actor: audit.Actor, values: dict) -> Petition:
             raise NotAllowed(f"A petition can be edited while it is a draft; this one is {current.status_label.lower()}.")
         changed = {}
         for name, value in clean.items():
+            if name == "description_source":
+                continue  # goes with the description
             old = getattr(current, name)
             if name == "organisation":
                 if old.id != value.id:
@@ -130,7 +136,11 @@ def edit_petition(petition, actor: audit.Actor, values: dict) -> Petition:
             elif old != value:
                 changed[name] = (old, value)
         if changed:
-            Petition.update(updated_at=clock.now(), **{k: clean[k] for k in changed}).where(
+            if "description" in changed:
+                changed_values = {k: clean[k] for k in changed} | {"description_source": clean["description_source"]}
+            else:
+                changed_values = {k: clean[k] for k in changed}
+            Petition.update(updated_at=clock.now(), **changed_values).where(
                 Petition.id == petition.id).execute()
             for name, (old, new) in changed.items():
                 if name in _SHORT:

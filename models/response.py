@@ -12,6 +12,7 @@ class Response(BaseModel):
     organisation = pw.ForeignKeyField(Organisation, backref="responses")
     title = pw.CharField(max_length=255)
     body = pw.TextField()  # sanitised HTML
+    body_source = pw.TextField(null=True)  # the Markdown it was rendered from (older rows: none)
     created_by = pw.ForeignKeyField(User, null=True, backref="responses", on_delete="SET NULL")
     created_at = pw.DateTimeField(default=clock.now)
     published_at = pw.DateTimeField(null=True, index=True)

@@ -26,3 +26,22 @@ _ADDRESS = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+\.[^\s<>\"'(),;:@]+")
 def without_addresses(text) -> str:
     """`text` with every email address replaced, for log lines (addresses are personal data)."""
     return _ADDRESS.sub("[address]", str(text))
+
+
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    # CommonMark; raw HTML passes through to nh3 (so older HTML and API clients' HTML keep working),
+    # a single line break stays a line break (a clerk's plain paragraphs are never merged).
+    return MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False})
+
+
+_MD = None
+
+
+def from_markdown(text: str) -> str:
+    """Markdown (or older HTML) as sanitised HTML: rendered by markdown-it-py, then cleaned by nh3."""
+    global _MD
+    if _MD is None:
+        _MD = _markdown()
+    return rich_text(_MD.render(text or ""))

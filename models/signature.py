@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from models import clock, config, mail, milestones
+from models import clock, config, mail, metrics, milestones
 from models.apikey import ApiKey
 from models.db import BaseModel, db
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
+from models.i18n import N_
 from models.petition import Petition
 from models.user import normalise_email, valid_email
 from models.tokens import hash_token
@@ -45,6 +46,7 @@ class Signature(BaseModel):
     api_key = pw.ForeignKeyField(ApiKey, null=True, backref="signatures", on_delete="SET NULL")
     origin = pw.CharField(max_length=255, null=True)
     reminder_sent_at = pw.DateTimeField(null=True)
+    resend_count = pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])  # confirmation mails sent again on request
 
     class Meta:
         indexes = (
@@ -59,6 +61,10 @@ class Signature(BaseModel):
     @property
     def initials(self):
         return "".join(part[0].upper() + "." for part in self.full_name.split() if part)[:16]
+
+
+# Response notices walk one petition's signers in id order (migration 0004).
+Signature.add_index(Signature.petition, Signature.id, name="signature_petition_walk")
 
 
 def _new_token():
@@ -117,8 +123,7 @@ def check_signable(petition):
     if not petition.is_signable:
         if petition.status == "live":
             raise NotSignable("This petition has passed its closing date and no longer takes signatures.")
-        raise NotSignable(f"This petition is not open for signatures: it is {petition.status_label.lower()} "
-                          f"({petition.status}).")
+        raise NotSignable(f"This petition is not open for signatures: it is {petition.status_label.lower()}.")
 
 
 def submit(petition, *, full_name, email, city=None, show_name=False, comment=None, wants_notice=False,
@@ -142,6 +147,7 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
                 origin=(origin or None) and origin[:255], **values)
             mail.enqueue(signature.email, "confirm_signature", petition=petition, signature=signature,
                          url=confirm_url(token))
+        metrics.signature_accepted(source)
         return SubmitResult(signature, True)
     except pw.IntegrityError:
         pass
@@ -157,6 +163,50 @@ def submit(petition, *, full_name, email, city=None, show_name=False, comment=No
             else:
                 mail.enqueue(existing.email, "already_signed", petition=petition, signature=existing)
     return SubmitResult(existing, False)
+
+
+RESEND_MAX = 3  # confirmation mails sent again on request, per signature
+RESEND_INTERVAL = dt.timedelta(minutes=5)  # at least this long after the last one
+
+
+class TooManyResends(DomainError):
+    status = 429
+
+
+def resend(signature_id, petition):
+    """Send the confirmation mail of an unconfirmed signature again, with a fresh link (the old one
+    stops working): at most RESEND_MAX times, at least RESEND_INTERVAL apart. Returns the signature;
+    raises TooManyResends (429) or NotSignable when the link could not work any more."""
+    with db.atomic():
+        signature = Signature.get_or_none((Signature.id == signature_id) & (Signature.petition == petition))
+        if signature is None:
+            raise NotFound(N_("We could not find your signature; sign the petition again."))
+        if signature.confirmed_at is not None:
+            return signature
+        problem = confirmable(signature, petition)
+        if problem:
+            raise NotSignable(problem)
+        now = clock.now()
+        if signature.resend_count >= RESEND_MAX:
+            raise TooManyResends(N_("The confirmation mail has been sent again %(count)s times already; look in "
+                                    "your spam folder, or sign again later.") % {"count": RESEND_MAX})
+        if signature.token_created_at and now < signature.token_created_at + RESEND_INTERVAL:
+            wait = signature.token_created_at + RESEND_INTERVAL - now
+            raise TooManyResends(N_("The mail was sent less than %(minutes)s minutes ago; mails can take a few "
+                                    "minutes. Try again in %(left)s minutes.")
+                                 % {"minutes": int(RESEND_INTERVAL.total_seconds() // 60),
+                                    "left": max(1, -(-int(wait.total_seconds()) // 60))})
+        token, token_hash = _new_token()
+        # Conditional on the count read: two simultaneous requests cannot both send.
+        updated = (Signature.update(token_hash=token_hash, token_created_at=now,
+                                    resend_count=Signature.resend_count + 1)
+                   .where((Signature.id == signature.id) & (Signature.resend_count == signature.resend_count)
+                          & Signature.confirmed_at.is_null()).execute())
+        if not updated:
+            raise TooManyResends(N_("The mail is being sent again already."))
+        mail.enqueue(signature.email, "confirm_signature", petition=petition, signature=signature,
+                     url=confirm_url(token))
+    return Signature.get_by_id(signature.id)
 
 
 @dataclass

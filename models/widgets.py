@@ -1,12 +1,12 @@
 """Embeddable widgets: which pages may frame a petition's widgets, and what the count widget shows.
 
 The frame policy allows exactly the petition's allowed domains (the same list that decides which
-origins may submit signatures, models/api.origin_allowed): an entry with a port allows that port,
+origins may submit signatures, models/api.origin_allowed, through models/channels): an entry with a port allows that port,
 an entry without one any port, over http or https. No allowed domains: no page may frame it.
 """
 import re
 
-from models import api
+from models import channels
 from models.errors import NotFound
 
 LANG_RE = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})?$")
@@ -23,7 +23,7 @@ def frame_ancestors(petition):
 
 def widget_petition(key):
     """A petition whose count may be shown (public, or hidden with API submissions enabled)."""
-    return api.counted_petition(key)
+    return channels.petition_to_count(key)
 
 
 def progress(petition):

@@ -246,7 +246,7 @@ class SmtpServer:
     def to(self, address):
         return [m for m in self.messages if address.lower() in m["To"].lower()]
 
-    def wait_for(self, count, timeout=10.0):
+    def wait_for(self, count, timeout=120.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.messages) >= count:
@@ -283,7 +283,7 @@ class LiveServer:
 
         self._thread = threading.Thread(target=run, daemon=True, name="live-server")
         self._thread.start()
-        assert self._ready.wait(10), "live server did not start"
+        assert self._ready.wait(120), "live server did not start"
 
     def stop(self):
         if self._loop is not None:

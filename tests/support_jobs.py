@@ -54,7 +54,7 @@ def run_cli(settings, *args, timeout=120, **extra_env):
     return process.returncode, output
 
 
-def wait_for(predicate, timeout=60.0, what="condition"):
+def wait_for(predicate, timeout=120.0, what="condition"):
     """Wait for something another process does (not a fixed sleep: returns as soon as it holds)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

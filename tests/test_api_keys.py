@@ -84,7 +84,7 @@ def _cli(database, *args):
     env = {**os.environ, "PORTAL_DATABASE_URL": database.database_url, "PORTAL_DATA_DIR": str(database.data_dir),
            "PORTAL_COOKIE_SECRET": database.cookie_secret}
     return subprocess.run([sys.executable, "portal.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=120)
 
 
 def test_command_line_create_list_revoke(make, database):
@@ -159,7 +159,7 @@ async def test_each_wrong_domain_line_gets_its_own_message(web, make):
                       "under_score.example", "127.0.0.1:8000"])
     reply = await web.post(f"/petitions/{petition.slug}/api-settings", {"api_enabled": "y", "allowed_domains": text})
     assert reply.code == 422
-    errors = re.findall(r'<p class="error" role="alert">([^<]+)</p>', reply.text)
+    errors = re.findall(r'<span class="error-line"><span class="visually-hidden">Error:</span> ([^<]+)</span>', reply.text)
     assert len(errors) == 5
     assert errors[0].startswith("Line 2:") and "scheme" in errors[0]
     assert errors[1].startswith("Line 3:") and "path" in errors[1]

@@ -43,7 +43,7 @@ def test_schemathesis_finds_no_server_errors_and_conforming_responses(live_serve
     make.petition(organisation=org, status="to_process")
     make.signature(petition)
     _, token = issue_key(make.clerk(org), "schemathesis", ["read", "create", "update"], organisation=org)
-    assert requests.get(live_server.url + "/api/v1/organisations", timeout=10,
+    assert requests.get(live_server.url + "/api/v1/organisations", timeout=120,
                         headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
     schema = schemathesis.openapi.from_url(live_server.url + "/api/v1/openapi.json")
@@ -60,7 +60,7 @@ def test_schemathesis_finds_no_server_errors_and_conforming_responses(live_serve
             def run(case):
                 nonlocal calls
                 calls += 1
-                case.call_and_validate(headers=headers, checks=checks, timeout=10)
+                case.call_and_validate(headers=headers, checks=checks, timeout=120)
 
             try:
                 run()

@@ -16,6 +16,9 @@ pytestmark = pytest.mark.usefixtures("relaxed_rate_limits")
 
 @pytest.mark.gen_test
 async def test_put_updates_status_dates_and_reference(web, make):
+    from models import clock
+
+    clock.set_global(dt.datetime(2026, 4, 1, 9, 0))  # opened before the handover date, due date ahead
     org = make.organisation()
     petition = make.petition(status="to_process", organisation=org)
     key, token = new_key(make, scopes=("update",), organisation=org)
@@ -100,6 +103,7 @@ async def test_put_and_workspace_function_write_identical_audit_events(web, make
     """The PUT and the workspace's call of update_recipient_fields() leave the same trail."""
     from models import clock
 
+    clock.set_global(dt.datetime(2026, 4, 1, 9, 0, 0))  # opened before the handover date
     org = make.organisation()
     clerk = make.clerk(org)
     by_api = make.petition(status="to_process", organisation=org)

@@ -49,7 +49,7 @@ async def test_admin_sees_jobs_failures_and_failed_mail_and_runs_a_job_now(web, 
     reply = await web.post("/admin/jobs/close_petitions/run")
     assert reply.code == 302 and reply.location == "/admin/jobs?started=close_petitions"
     wait_for(lambda: JobRun.select().where((JobRun.job == "close_petitions") & (JobRun.outcome == "ok")).exists(),
-             timeout=20, what="the job started from the page")
+             timeout=120, what="the job started from the page")
     run = JobRun.get(JobRun.job == "close_petitions")
     assert run.trigger == "admin" and run.counts_dict == {"closed": 1, "skipped": 0}
     assert Petition.get_by_id(petition.id).status == "to_process"
@@ -57,7 +57,7 @@ async def test_admin_sees_jobs_failures_and_failed_mail_and_runs_a_job_now(web, 
     assert "Started close_petitions" in page.text and "closed 1, skipped 0" in page.text
 
     await web.post("/admin/jobs/response_notices/run")
-    wait_for(lambda: Response.get_by_id(response.id).notices_state == "done", timeout=20, what="notices queued")
+    wait_for(lambda: Response.get_by_id(response.id).notices_state == "done", timeout=120, what="notices queued")
     page = await web.get("/admin/jobs")
     row = page.text.split(f'id="notices-{response.id}"')[1].split("</tr>")[0]
     assert "<td>done</td>" in row and f"<td>{signer.id}</td>" in row and "<td>2</td>" in row  # lead + signer

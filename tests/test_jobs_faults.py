@@ -76,7 +76,7 @@ def test_two_processes_starting_the_same_job_at_once_run_it_once(make, database,
         wait_for(lambda: Path(f"{release}.reached").exists() and any(c.poll() is not None for c in children),
                  what="one process holding the lock and the other giving up")
         release.touch()
-        outputs = [c.communicate(timeout=60)[0] for c in children]
+        outputs = [c.communicate(timeout=120)[0] for c in children]
     finally:
         for child in children:
             if child.poll() is None:
@@ -132,7 +132,7 @@ def test_connection_lost_mid_job_fails_cleanly_and_next_run_succeeds(make, backe
     db.execute_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")
     release.touch()
-    worker.join(60)
+    worker.join(120)
     assert results and results[0]["outcome"] == "failed" and "database unavailable" in results[0]["error"], results
     assert Petition.get_by_id(petition.id).status == "live"
     monkeypatch.delenv("PORTAL_TEST_PAUSE")
@@ -187,7 +187,7 @@ def test_two_worker_processes_run_their_schedules_and_close_a_petition_once(make
     finally:
         for worker in workers:
             worker.terminate()
-        outputs = [worker.communicate(timeout=30)[0] for worker in workers]
+        outputs = [worker.communicate(timeout=120)[0] for worker in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
     assert Petition.get_by_id(petition.id).status == "to_process"
     assert OutboxMessage.select().where(OutboxMessage.to_address == petition.lead_petitioner.email).count() == 1
@@ -212,7 +212,7 @@ def test_serve_runs_the_scheduler_inside_its_loop(make, database):
         assert server.poll() is None
     finally:
         server.terminate()
-        output = server.communicate(timeout=30)[0]
+        output = server.communicate(timeout=120)[0]
     assert Petition.get_by_id(petition.id).status == "to_process", output
     assert "scheduler started with 1 jobs" in output
     assert JobRun.get(JobRun.job == "close_petitions").trigger == "schedule"

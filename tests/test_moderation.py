@@ -157,7 +157,7 @@ async def test_moderators_withdraw_and_admins_reopen(web, make):
     await web.post("/signout", {})
     await web.sign_in(make.admin())
     page = await web.get(f"/moderation/{petition.id}")
-    assert 'id="reopen"' in page.text and "returns to live" in page.text
+    assert 'id="reopen"' in page.text and "returns to “Open for signatures”" in page.text
     assert (await web.post(f"/moderation/{petition.id}/reopen", {"reopen-note": "Withdrawn by mistake"})).code == 303
     assert Petition.get_by_id(petition.id).status == "live"
     event = AuditEvent.select().order_by(AuditEvent.id.desc()).first()

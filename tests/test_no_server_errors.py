@@ -406,7 +406,7 @@ def swept(web, make, database, caplog, relaxed_rate_limits):
 
 
 @pytest.mark.parametrize("part", range(PARTS))
-@pytest.mark.gen_test(timeout=120)
+@pytest.mark.gen_test
 async def test_every_route_method_and_visitor(swept, part):
     web, world = swept
     rng = random.Random(SEED + part)
@@ -437,7 +437,7 @@ def _accepts(handler, method):
 
 
 @pytest.mark.parametrize("part", range(PARTS))
-@pytest.mark.gen_test(timeout=120)
+@pytest.mark.gen_test
 async def test_odd_bodies_to_every_route_that_takes_one(swept, part):
     web, world = swept
     rng = random.Random(SEED + 100 + part)
@@ -476,7 +476,7 @@ async def test_odd_bodies_to_every_route_that_takes_one(swept, part):
         sweep.failures[:60])
 
 
-@pytest.mark.gen_test(timeout=120)
+@pytest.mark.gen_test
 async def test_every_api_route_with_and_without_keys(swept):
     web, world = swept
     rng = random.Random(SEED + 200)
@@ -503,7 +503,7 @@ async def test_every_api_route_with_and_without_keys(swept):
         sweep.failures[:60])
 
 
-@pytest.mark.gen_test(timeout=60)
+@pytest.mark.gen_test
 async def test_tornados_own_log_lines_hold_no_secrets_or_addresses(swept):
     """Refusals Tornado logs itself (XSRF, missing arguments, bad methods) and our refusal lines
     would quote the request URI with its ?api_key= or link token, the client's IP address, or an

@@ -321,7 +321,7 @@ async def test_pyactionnetwork_reads_the_entry_point(web, make):
 
 # ---- pacing ---------------------------------------------------------------------------------------
 
-@pytest.mark.gen_test(timeout=30)
+@pytest.mark.gen_test
 async def test_a_burst_is_paced_not_refused_but_the_minute_limit_still_answers_429(web, make, monkeypatch):
     """Parsons and the osdi package page as fast as they can and stop at the first 429: over the
     per-second limit an OSDI request waits for the next second (the same limiter decides)."""

@@ -50,7 +50,7 @@ async def test_start_a_petition_then_edit_and_submit_it(web, make):
     assert Petition.get_by_id(petition.id).title == "Even more trees on Main Street"
     page = await web.get(f"/my/petitions/{petition.id}")
     assert page.code == 200
-    assert "started the petition" in page.text and "edited title" in page.text and "concept → <strong>staging" in page.text
+    assert "started the petition" in page.text and "edited title" in page.text and "Draft → <strong>Awaiting moderation" in page.text
 
 
 @pytest.mark.gen_test
@@ -114,11 +114,15 @@ async def test_withdraw_and_close_early(web, make):
 @pytest.mark.gen_test
 async def test_my_petitions_shows_status_dates_reference_due_date_response_and_history(web, make):
     user = make.user()
+    today = clock.today()
+    clock.set_global(clock.now() - dt.timedelta(days=40))  # opened 40 days ago, handed over 30 days ago
     petition = make.petition(status="in_process", lead=user, title="Fix the bridge please now")
     clerk = make.clerk(petition.organisation)
+    clock.set_global(clock.now() + dt.timedelta(days=10))
     update_recipient_fields(petition, Actor.for_user(clerk),
-                            {"reference_field": "REF-2026/17", "date_projected": clock.today() - dt.timedelta(days=30),
-                             "answer_due_date": clock.today() - dt.timedelta(days=1)})
+                            {"reference_field": "REF-2026/17", "date_projected": today - dt.timedelta(days=30),
+                             "answer_due_date": today - dt.timedelta(days=1)})
+    clock.set_global(None)  # now the answer is overdue
     answered = make.petition(status="in_process", lead=user, title="Open the library on Sundays")
     response = Response.create(organisation=answered.organisation, title="We will open on Sundays",
                                body="<p>Yes.</p>", published_at=clock.now())
@@ -135,7 +139,7 @@ async def test_my_petitions_shows_status_dates_reference_due_date_response_and_h
     assert "REF-2026/17" in detail.text and 'id="history"' in detail.text
     assert "reference" in detail.text and clerk.name in detail.text
     done = await web.get(f"/my/petitions/{answered.id}")
-    assert "We will open on Sundays" in done.text and "in_process → <strong>completed" in done.text
+    assert "We will open on Sundays" in done.text and "Handed over, being answered → <strong>Answered" in done.text
 
 
 @pytest.mark.gen_test

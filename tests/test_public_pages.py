@@ -14,7 +14,7 @@ async def test_home_lists_live_petitions_and_searches(web, make):
     assert reply.code == 200
     assert "Save the riverside meadow" in reply.text and "More bicycle parking" in reply.text
     assert "Draft about meadow bees" not in reply.text
-    reply = await web.get("/?q=meadow")
+    reply = await web.get("/?q=meadow", follow=True)  # the old home search goes to the search page
     assert "Save the riverside meadow" in reply.text and "bicycle" not in reply.text
 
 
@@ -23,7 +23,7 @@ async def test_home_pages_through_many_petitions(web, make):
     org = make.organisation()
     for n in range(23):
         make.petition(title=f"Petition about topic {n:02d}", organisation=org)
-    first, second = await web.get("/"), await web.get("/?page=2")
+    first, second = await web.get("/petitions?status=open"), await web.get("/petitions?status=open&page=2")
     assert "Page 1 of 2" in first.text and "Page 2 of 2" in second.text
     assert second.text.count('class="card"') == 3
 
@@ -46,7 +46,7 @@ async def test_hidden_petitions_are_in_no_list_search_or_sitemap_and_answer_404(
     petition = make.petition(title="Secret ferry petition")
     Petition.update(hidden=True).where(Petition.id == petition.id).execute()
     assert (await web.get(f"/petitions/{petition.slug}")).code == 404
-    for path in ("/", "/?q=ferry", "/sitemap.xml", f"/organisations/{petition.organisation.slug}"):
+    for path in ("/", "/petitions?q=ferry", "/petitions", "/sitemap.xml", f"/organisations/{petition.organisation.slug}"):
         reply = await web.get(path)
         assert reply.code == 200 and "Secret ferry" not in reply.text and petition.slug not in reply.text
 

@@ -1,4 +1,5 @@
 """Signing on the web and confirming by mail: real HTTP, real mail files, real SMTP."""
+import re
 import threading
 
 import pytest
@@ -47,7 +48,8 @@ async def test_same_page_whether_or_not_the_address_signed_before(web, make, dat
     signatures.Signature.update(confirmed_at=make_confirmed.created_at).execute()
     second = await web.post(f"/petitions/{petition.slug}/sign", GOOD, follow=True)
     assert first.code == second.code == 200
-    assert first.text == second.text
+    xsrf = re.compile(r'name="_xsrf" value="[^"]+"')  # a masked token differs on every page by design
+    assert xsrf.sub("", first.text) == xsrf.sub("", second.text)
     assert signatures.Signature.select().count() == 1
     kinds = [m.kind for m in OutboxMessage.select().order_by(OutboxMessage.id)]
     assert kinds[-2:] == ["confirm_signature", "already_signed"]
@@ -133,7 +135,7 @@ def test_two_concurrent_submissions_with_one_email_make_one_row(make, database):
     def sign():
         try:
             with db.connection_context():
-                barrier.wait(5)
+                barrier.wait(120)
                 results.append(signatures.submit(petition, full_name="Race Condition", email="race@example.org",
                                                  notify_duplicate=False).created)
         except Exception as error:  # pragma: no cover - reported below
@@ -143,7 +145,7 @@ def test_two_concurrent_submissions_with_one_email_make_one_row(make, database):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(120)
     assert not errors, errors
     assert sorted(results) == [False, False, False, True]
     assert signatures.Signature.select().where(signatures.Signature.email == "race@example.org").count() == 1

@@ -1,6 +1,9 @@
 """The transition table: every allowed move, refused moves naming the allowed ones, audit events."""
+import datetime as dt
+
 import pytest
 
+from models import clock
 from models.audit import Actor, AuditEvent
 from models.errors import InvalidInput, NotAllowed, TransitionRefused
 from models.petition import TRANSITIONS, Petition, allowed_moves, transition, update_recipient_fields
@@ -91,6 +94,7 @@ def test_only_an_admin_reopens_a_terminal_petition(make):
 
 
 def test_recipient_fields_rules(make):
+    clock.set_global(dt.datetime(2026, 1, 15, 9, 0))  # opened before the handover date, due dates ahead
     petition = make.petition(status="to_process")
     clerk = Actor.for_user(make.clerk(petition.organisation))
     changed = update_recipient_fields(petition, clerk, {"status": "in_process", "date_projected": "2026-03-01",

@@ -27,7 +27,7 @@ def race(make_one, runners=4):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(120)
     return results, errors
 
 

@@ -45,7 +45,7 @@ def test_every_event_is_signed_as_the_specification_says(make, allow_http):
         petition = transition(petition, "live", SYSTEM)
         make.signature(petition, email="signer.secret@example.net", full_name="Secret Signer", city="Oslo")
         petition = transition(petition, "to_process", SYSTEM)
-        update_recipient_fields(petition, SYSTEM, {"reference_field": "CASE-1", "date_projected": "2026-11-01"})
+        update_recipient_fields(petition, SYSTEM, {"reference_field": "CASE-1", "date_projected": clock.today().isoformat()})
         response = answering.save_draft(organisation, SYSTEM, "Our answer", "<p>Yes.</p>", [petition.id])
         answering.publish_response(response, SYSTEM)
         counts = deliver()

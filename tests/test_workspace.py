@@ -11,6 +11,7 @@ from handlers import workspace
 from models import clock
 from models.audit import Actor, AuditEvent
 from models.mail import OutboxMessage
+from models.errors import InvalidInput
 from models.petition import Petition, transition, update_recipient_fields
 
 TODAY = dt.date(2026, 11, 24)
@@ -25,13 +26,15 @@ def fixed_clock():
 
 
 def due(petition, days, handover=None, status=None):
-    """Set a petition's answer-due date `days` from today (negative: in the past) as the system would."""
-    changes = {"answer_due_date": (TODAY + dt.timedelta(days=days)).isoformat()}
+    """Give a petition an answer-due date `days` from today (negative: in the past) and a handover date,
+    as if they had been recorded back then (written directly: the clerk's rules refuse past dates now)."""
+    changes = {"answer_due_date": TODAY + dt.timedelta(days=days)}
     if handover is not None:
-        changes["date_projected"] = (TODAY + dt.timedelta(days=handover)).isoformat()
+        changes["date_projected"] = TODAY + dt.timedelta(days=handover)
+        changes["opens_at"] = min(petition.opens_at, NOW + dt.timedelta(days=handover - 30))
+    Petition.update(**changes).where(Petition.id == petition.id).execute()
     if status:
-        changes["status"] = status
-    update_recipient_fields(petition, Actor.system("test"), changes)
+        update_recipient_fields(petition, Actor.system("test"), {"status": status})
     return Petition.get_by_id(petition.id)
 
 
@@ -231,19 +234,19 @@ async def test_saving_the_recipient_form_updates_audits_and_mails(web, make):
     petition = make.petition(status="to_process", organisation=organisation)
     await web.sign_in(clerk)
     reply = await web.post(f"/workspace/petitions/{petition.id}", {
-        "status": "in_process", "date_projected": "2026-11-20", "reference_field": "  RCC-2026-12  ",
+        "status": "in_process", "date_projected": "2026-11-24", "reference_field": "  RCC-2026-12  ",
         "answer_due_date": "2027-01-31", "note": ""})
     assert reply.code == 303 and reply.location == f"/workspace/petitions/{petition.id}?saved=1"
     saved = Petition.get_by_id(petition.id)
     assert (saved.status, saved.date_projected, saved.reference_field, saved.answer_due_date) == (
-        "in_process", dt.date(2026, 11, 20), "RCC-2026-12", dt.date(2027, 1, 31))
+        "in_process", dt.date(2026, 11, 24), "RCC-2026-12", dt.date(2027, 1, 31))
     events = list(AuditEvent.select().where((AuditEvent.petition_id == petition.id) & (AuditEvent.channel == "web")))
     assert {(e.action, e.field, e.new_value) for e in events} >= {
         ("status", "status", "in_process"), ("field", "reference_field", "RCC-2026-12"),
-        ("field", "date_projected", "2026-11-20"), ("field", "answer_due_date", "2027-01-31")}
+        ("field", "date_projected", "2026-11-24"), ("field", "answer_due_date", "2027-01-31")}
     assert all(e.actor_label == "Clara Clerk" for e in events)
     # the handover date given with the move is recorded once, not stamped with today first
-    assert [e.new_value for e in events if e.field == "date_projected"] == ["2026-11-20"]
+    assert [e.new_value for e in events if e.field == "date_projected"] == ["2026-11-24"]
     kinds = [m.kind for m in OutboxMessage.select().where(
         OutboxMessage.to_address == petition.lead_petitioner.email)]
     assert "status_changed" in kinds and "recipient_update" in kinds
@@ -264,16 +267,16 @@ async def test_an_empty_answer_due_date_takes_the_organisations_answer_period(we
     petition = make.petition(status="to_process", organisation=organisation)
     await web.sign_in(clerk)
     reply = await web.post(f"/workspace/petitions/{petition.id}", {
-        "status": "to_process", "date_projected": "2026-11-20", "reference_field": "", "answer_due_date": ""})
+        "status": "to_process", "date_projected": "2026-11-24", "reference_field": "", "answer_due_date": ""})
     assert reply.code == 303
-    assert Petition.get_by_id(petition.id).answer_due_date == dt.date(2026, 12, 20)
+    assert Petition.get_by_id(petition.id).answer_due_date == dt.date(2026, 12, 24)
 
 
 @pytest.mark.gen_test
 @pytest.mark.parametrize("fields,status,field,message", [
     ({"date_projected": "20-11-2026"}, 400, "date_projected", "Not a date: use the form YYYY-MM-DD"),
     ({"answer_due_date": "soon"}, 400, "answer_due_date", "Not a date: use the form YYYY-MM-DD"),
-    ({"date_projected": "2026-11-20", "answer_due_date": "2026-11-01"}, 422, "answer_due_date",
+    ({"date_projected": "2026-11-30", "answer_due_date": "2026-11-25"}, 422, "answer_due_date",
      "cannot be before the handover date"),
     ({"date_projected": "1850-01-01"}, 422, "date_projected", "between 1990 and 2200"),
     ({"reference_field": "x" * 257}, 422, "reference_field", "at most 256 characters"),
@@ -300,6 +303,62 @@ async def test_bad_input_is_refused_beside_the_field_and_nothing_is_saved(web, m
     assert (unchanged.status, unchanged.date_projected, unchanged.reference_field, unchanged.answer_due_date) == (
         "to_process", None, None, None)
     assert OutboxMessage.select().count() == mails_before
+
+
+@pytest.mark.gen_test
+async def test_clerk_date_rules_refuse_nonsense_beside_the_field(web, make):
+    organisation = make.organisation()
+    clerk = make.clerk(organisation)
+    handed = make.petition(status="in_process", organisation=organisation)
+    closed = make.petition(status="to_process", organisation=organisation)
+    await web.sign_in(clerk)
+    form = {"status": "in_process", "date_projected": "", "reference_field": "", "answer_due_date": "", "note": ""}
+    cases = [
+        (handed, {}, "date_projected", "cannot be removed once the petition has been handed over"),
+        (handed, {"date_projected": "2026-11-24", "answer_due_date": "2020-01-01"}, "answer_due_date",
+         "cannot be in the past"),
+        (closed, {"status": "to_process", "date_projected": "2026-11-01"}, "date_projected",
+         "cannot be before the petition opened (2026-11-24)"),
+    ]
+    for petition, fields, field, message in cases:
+        before = Petition.get_by_id(petition.id)
+        reply = await web.post(f"/workspace/petitions/{petition.id}", {**form, **fields})
+        assert reply.code == 422, reply.text[:300]
+        block = re.search(r'<div class="field has-error">.*?</div>', reply.text, re.S)
+        assert block and f'name="{field}"' in block.group(0) and message in block.group(0)
+        after = Petition.get_by_id(petition.id)
+        assert (after.status, after.date_projected, after.answer_due_date) == (
+            before.status, before.date_projected, before.answer_due_date)
+    # the API's PUT meets the same rules (one function)
+    with pytest.raises(InvalidInput) as refused:
+        update_recipient_fields(handed, Actor.for_user(clerk), {"date_projected": None})
+    assert "date_projected" in refused.value.fields
+    # an answer-due date already in the past may stay; only a newly set one is refused
+    Petition.update(date_projected=dt.date(2026, 10, 20), answer_due_date=dt.date(2026, 11, 1)).where(
+        Petition.id == handed.id).execute()
+    assert update_recipient_fields(handed, Actor.for_user(clerk), {"reference_field": "R-9"}) == {
+        "reference_field": "R-9"}
+
+
+@pytest.mark.gen_test
+async def test_a_handover_date_on_a_closed_petition_is_the_handover(web, make):
+    organisation = make.organisation()
+    clerk = make.clerk(organisation)
+    today = make.petition(status="to_process", organisation=organisation)
+    later = make.petition(status="to_process", organisation=organisation)
+    await web.sign_in(clerk)
+    form = {"status": "to_process", "reference_field": "", "answer_due_date": "", "note": ""}
+    reply = await web.post(f"/workspace/petitions/{today.id}", {**form, "date_projected": "2026-11-24"})
+    assert reply.code == 303
+    assert Petition.get_by_id(today.id).status == "in_process"
+    assert AuditEvent.select().where((AuditEvent.petition_id == today.id) & (AuditEvent.action == "status")
+                                     & (AuditEvent.new_value == "in_process")).count() == 1
+    # a handover planned for later keeps it closed, and in "needs attention" once that day has come
+    reply = await web.post(f"/workspace/petitions/{later.id}", {**form, "date_projected": "2026-11-30"})
+    assert reply.code == 303 and Petition.get_by_id(later.id).status == "to_process"
+    clock.set_global(dt.datetime(2026, 11, 30, 9, 0))
+    page = await web.get(f"/workspace/{organisation.slug}?show=no_handover")
+    assert later.title in page.text and today.title not in page.text
 
 
 @pytest.mark.gen_test
@@ -374,7 +433,7 @@ async def test_csv_export_has_dates_references_counts_and_no_formulas_or_persona
     make.signature(petition, email="signer.person@example.net")
     petition = transition(petition, "to_process", Actor.job("close_petitions"))
     update_recipient_fields(petition, Actor.system(), {"reference_field": "+SUM(A1:A9)",
-                                                       "date_projected": "2026-11-02",
+                                                       "date_projected": "2026-11-30",
                                                        "answer_due_date": "2027-01-02"})
     make.petition(status="live", organisation=organisation, title="Plain one")
     make.petition(status="live", title="Another organisation's")
@@ -387,7 +446,7 @@ async def test_csv_export_has_dates_references_counts_and_no_formulas_or_persona
     first = rows[0]
     assert first["reference_field"] == "'+SUM(A1:A9)"
     assert (first["status"], first["date_projected"], first["answer_due_date"], first["signature_count"]) == (
-        "to_process", "2026-11-02", "2027-01-02", "1")
+        "to_process", "2026-11-30", "2027-01-02", "1")
     assert "@" not in reply.text
     only_live = await web.get(f"/workspace/{organisation.slug}/export.csv?status=live")
     assert [r["title"] for r in csv.DictReader(io.StringIO(only_live.text))] == ["Plain one"]
@@ -408,3 +467,19 @@ async def test_history_keeps_the_admins_hiding_reason_to_admins(web, make):
     history = html[html.index('id="history"'):]
     assert "Hidden from public pages" in history and "case 42" not in history
     assert "a" * 100 not in history and "Edited" in history
+
+
+@pytest.mark.gen_test
+async def test_after_sign_in_a_member_lands_on_the_workspace_others_on_the_home_page(web, make):
+    organisation = make.organisation()
+    clerk = make.clerk(organisation)
+    reply = await web.post("/signin", {"email": clerk.email, "password": "correct horse battery"})
+    assert reply.code == 303 and reply.location == "/workspace"
+    other = type(web)(web.http, web.base_url)
+    reply = await other.post("/signin", {"email": make.user().email, "password": "correct horse battery"})
+    assert reply.code == 303 and reply.location == "/"
+    # an explicit next= still wins
+    third = type(web)(web.http, web.base_url)
+    reply = await third.post("/signin", {"email": clerk.email, "password": "correct horse battery",
+                                         "next": "/responses"})
+    assert reply.location == "/responses"

@@ -61,8 +61,8 @@ def confirm_by_mail(live_server, database, address):
     link = link_in(message)
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     browser = requests.Session()
-    assert browser.get(live_server.url + path, timeout=10).status_code == 200
-    done = browser.post(live_server.url + path, data={"_xsrf": browser.cookies["_xsrf"]}, timeout=10)
+    assert browser.get(live_server.url + path, timeout=120).status_code == 200
+    done = browser.post(live_server.url + path, data={"_xsrf": browser.cookies["_xsrf"]}, timeout=120)
     assert done.status_code == 200 and "confirmed" in done.text
 
 
@@ -116,7 +116,7 @@ def test_jquery_pages_read_jsonp_and_page_through_the_resultset(live_server, mak
     seen, offset = [], 0
     while True:
         reply = requests.get(f"{base}/petitions.jsonp?limit=2&offset={offset}&callback=jQuery19105_1700000000000"
-                             f"&_=1700000000001", timeout=10)
+                             f"&_=1700000000001", timeout=120)
         assert reply.headers["Access-Control-Allow-Origin"] == "*"
         data = jsonp(reply, "jQuery19105_1700000000000")
         resultset = data["metadata"]["resultset"]
@@ -132,20 +132,20 @@ def test_jquery_pages_read_jsonp_and_page_through_the_resultset(live_server, mak
     # $.ajax({url: '.../petitions.jsonp', data: {isSignable: true, title, body, site}, dataType: 'jsonp'})
     query = urlencode({"isSignable": "true", "title": "street 3", "site": "whitehouse",
                        "callback": "jQuery111_222", "_": "1700000000002"})
-    found = jsonp(requests.get(f"{base}/petitions.jsonp?{query}", timeout=10), "jQuery111_222")
+    found = jsonp(requests.get(f"{base}/petitions.jsonp?{query}", timeout=120), "jQuery111_222")
     assert [p["id"] for p in found["results"]] == [str(petitions[3].id)]
 
-    one = jsonp(requests.get(f"{base}/petitions/{petitions[0].id}.jsonp?callback=show", timeout=10), "show")
+    one = jsonp(requests.get(f"{base}/petitions/{petitions[0].id}.jsonp?callback=show", timeout=120), "show")
     assert one["results"][0]["signatureCount"] == 1 and one["metadata"]["resultset"]["count"] == 1
     names = jsonp(requests.get(f"{base}/petitions/{petitions[0].id}/signatures.jsonp?callback=app.render",
-                               timeout=10), "app.render")
+                               timeout=120), "app.render")
     assert [s["name"] for s in names["results"]] == ["J. D."]
     # Without a callback the answer is plain JSON; a callback that is not a function name is refused.
-    plain = requests.get(f"{base}/petitions.json?limit=1&callback=ignored", timeout=10)
+    plain = requests.get(f"{base}/petitions.json?limit=1&callback=ignored", timeout=120)
     assert plain.headers["Content-Type"].startswith("application/json") and plain.json()["results"]
-    bad = requests.get(f"{base}/petitions.jsonp?callback=alert(1)//", timeout=10)
+    bad = requests.get(f"{base}/petitions.jsonp?callback=alert(1)//", timeout=120)
     assert bad.status_code == 400 and bad.json()["metadata"]["responseInfo"]["status"] == "400"
-    missing = requests.get(f"{base}/petitions/999999.jsonp?callback=cb", timeout=10)
+    missing = requests.get(f"{base}/petitions/999999.jsonp?callback=cb", timeout=120)
     assert missing.status_code == 404 and missing.text.startswith("/**/cb(")
     assert json.loads(JSONP.match(missing.text).group(2))["metadata"]["responseInfo"]["errorCode"] == "84"
 
@@ -159,19 +159,19 @@ def test_node_client_searches_reads_signs_and_validates(live_server, make, datab
 
     # Petitions.searchPetitions(query): /v1/petitions.json with the joi-typed (integer) arguments
     search = requests.get(f"{base}/petitions.json", params={"isPublic": 1, "isSignable": 1, "limit": 1000,
-                                                             "offset": 0, "signatureCountFloor": 2}, timeout=10)
+                                                             "offset": 0, "signatureCountFloor": 2}, timeout=120)
     assert search.status_code == 200 and [p["id"] for p in search.json()["results"]] == [str(petition.id)]
     # Petitions.getPetition(id) and getSignatures(id, {zipcode}) by segment
-    got = requests.get(f"{base}/petitions/{petition.id}.json", timeout=10).json()["results"][0]
+    got = requests.get(f"{base}/petitions/{petition.id}.json", timeout=120).json()["results"][0]
     assert got["id"] == str(petition.id) and got["signatureCount"] == 2
     zipped = requests.get(f"{base}/petitions/{petition.id}/signatures.json", params={"zipcode": 12345},
-                          timeout=10).json()
+                          timeout=120).json()
     assert [s["zip"] for s in zipped["results"]] == ["12345"] and zipped["results"][0]["name"] == "B. E."
 
     # request({uri, method: 'POST', body: params, json: params}): a JSON body whose zip is a number
     signature = {"petition_id": str(petition.id), "email": "node@example.org", "first_name": "Node",
                  "last_name": "Client", "zip": 55555}
-    signed = requests.post(f"{base}/signatures.json", params={"api_key": secret}, json=signature, timeout=10)
+    signed = requests.post(f"{base}/signatures.json", params={"api_key": secret}, json=signature, timeout=120)
     assert signed.status_code == 200
     assert signed.json() == {"metadata": {"responseInfo": {"status": 200, "developerMessage": "OK",
                                                            "userMessage": "", "errorCode": "", "moreInfo": ""}}}
@@ -181,18 +181,18 @@ def test_node_client_searches_reads_signs_and_validates(live_server, make, datab
 
     # Validations.index({petition_id}): empty until the signer confirms, then this key's submission
     validations = requests.get(f"{base}/validations.json", params={"api_key": secret, "petition_id": petition.id},
-                               timeout=10)
+                               timeout=120)
     assert validations.status_code == 200 and validations.json()["results"] == []
     confirm_by_mail(live_server, database, "node@example.org")
     validations = requests.get(f"{base}/validations.json", params={"api_key": secret, "petition_id": petition.id},
-                               timeout=10).json()
+                               timeout=120).json()
     assert validations["results"] == [{"vid": str(stored.id), "email": "node@example.org",
                                        "signature_id": str(stored.id), "petition_id": str(petition.id)}]
     assert validations["metadata"]["resultset"] == {"count": 1, "limit": 1000, "offset": 0}
     other_key = token(make, scopes=("create",))
     assert requests.get(f"{base}/validations.json", params={"api_key": other_key},
-                        timeout=10).json()["results"] == []
-    assert requests.get(f"{base}/petitions/{petition.id}.json", timeout=10).json()["results"][0][
+                        timeout=120).json()["results"] == []
+    assert requests.get(f"{base}/petitions/{petition.id}.json", timeout=120).json()["results"][0][
         "signatureCount"] == 3
 
 
@@ -203,7 +203,7 @@ def test_ruby_gem_sends_key_and_limit_and_coerces_the_fields(live_server, make):
     secret = token(make)
     base = live_server.url + "/v1"
     # WeThePeople::Resources::Petition.all: petitions.json with {key, limit: 1000} (and mock when set)
-    listing = requests.get(f"{base}/petitions.json?key={secret}&limit=1000", timeout=10).json()
+    listing = requests.get(f"{base}/petitions.json?key={secret}&limit=1000", timeout=120).json()
     resultset = listing["metadata"]["resultset"]
     assert [int(str(resultset[k])) for k in ("count", "offset", "limit")] == [2, 0, 1000]
     for attrs in listing["results"]:
@@ -212,24 +212,24 @@ def test_ruby_gem_sends_key_and_limit_and_coerces_the_fields(live_server, make):
             assert isinstance(attrs[name], int) and not isinstance(attrs[name], bool), name
         assert isinstance(attrs["issues"], list)
     # Petition.find(id): petitions/{id}.json, results.first; has_embedded :response => id and url
-    found = requests.get(f"{base}/petitions/{petition.id}.json?key={secret}&limit=1000", timeout=10).json()
+    found = requests.get(f"{base}/petitions/{petition.id}.json?key={secret}&limit=1000", timeout=120).json()
     first = found["results"][0]
     assert first["status"] == "responded" and first["signaturesNeeded"] == max(0, first["signatureThreshold"]
                                                                                 - first["signatureCount"])
     assert first["response"]["id"] == response.id
     assert first["response"]["url"] == f"{live_server.url}/responses/{response.id}"
-    assert requests.get(first["response"]["url"], timeout=10).status_code == 200  # the response's own page
+    assert requests.get(first["response"]["url"], timeout=120).status_code == 200  # the response's own page
     assert isinstance(first["response"]["associationTime"], int)
-    unanswered = requests.get(f"{base}/petitions/{open_one.id}.json?key={secret}", timeout=10).json()
+    unanswered = requests.get(f"{base}/petitions/{open_one.id}.json?key={secret}", timeout=120).json()
     assert unanswered["results"][0]["response"] == []  # blank, as in the seed: nothing embedded
-    responses = requests.get(f"{base}/responses.json?key={secret}", timeout=10).json()
+    responses = requests.get(f"{base}/responses.json?key={secret}", timeout=120).json()
     [item] = responses["results"]
     assert isinstance(item["id"], int) and isinstance(item["created"], int)
     assert item["url"] == first["response"]["url"] and item["relative_url"] == f"/responses/{response.id}"
     assert item["petitions"][0]["id"] == str(petition.id) and item["petitions"][0]["signature_count"].isdigit()
-    mock = requests.get(f"{base}/petitions.json?key={secret}&limit=1000&mock=1", timeout=10).json()
+    mock = requests.get(f"{base}/petitions.json?key={secret}&limit=1000&mock=1", timeout=120).json()
     assert mock["results"][0]["id"] == "226511"
-    assert requests.get(f"{base}/petitions.json?key=pp_revoked&limit=1000", timeout=10).status_code == 401
+    assert requests.get(f"{base}/petitions.json?key=pp_revoked&limit=1000", timeout=120).status_code == 401
 
 
 def test_write_api_sites_post_json_and_read_the_seed_error_codes(live_server, make, database):
@@ -241,12 +241,12 @@ def test_write_api_sites_post_json_and_read_the_seed_error_codes(live_server, ma
             "last_name": "McMahon", "zip": "94502"}
 
     # The apps' NSMutableURLRequest / PHP postJson(): a JSON body with Content-Type application/json
-    reply = requests.post(url, data=json.dumps(sign), headers={"Content-Type": "application/json"}, timeout=10)
+    reply = requests.post(url, data=json.dumps(sign), headers={"Content-Type": "application/json"}, timeout=120)
     assert reply.status_code == 200 and reply.json()["metadata"]["responseInfo"]["status"] == 200
     # curl -d '{...}' sends JSON labelled as a form; form fields (requests' data=) work as well
-    as_form_label = requests.post(url, data=json.dumps({**sign, "email": "curl@example.org"}), timeout=10)
+    as_form_label = requests.post(url, data=json.dumps({**sign, "email": "curl@example.org"}), timeout=120)
     assert as_form_label.status_code == 200
-    form = requests.post(url, data={**sign, "email": "form@example.org"}, timeout=10)
+    form = requests.post(url, data={**sign, "email": "form@example.org"}, timeout=120)
     assert form.status_code == 200
     assert {s.email for s in Signature.select()} == {"app@example.org", "curl@example.org", "form@example.org"}
 
@@ -258,26 +258,26 @@ def test_write_api_sites_post_json_and_read_the_seed_error_codes(live_server, ma
         return info
 
     info = error(requests.post(url, json={"petition_id": str(petition.id), "email": "x@example.org"},
-                               timeout=10), 400, "75")
+                               timeout=120), 400, "75")
     assert info["userMessage"].startswith("Missing required fields. These fields are required: "
                                           "signature_source_api_key, petition_id, email, first_name, last_name.")
-    info = error(requests.post(url, json={**sign, "petition_id": "52796fe3362c79771d00000e"}, timeout=10), 404, "76")
+    info = error(requests.post(url, json={**sign, "petition_id": "52796fe3362c79771d00000e"}, timeout=120), 404, "76")
     assert info["userMessage"] == "The petition you are trying to sign doesn't exist."
-    info = error(requests.post(url, json={**sign, "petition_id": str(closed.id)}, timeout=10), 403, "74")
+    info = error(requests.post(url, json={**sign, "petition_id": str(closed.id)}, timeout=120), 403, "74")
     assert info["developerMessage"].startswith(f"Petition {closed.id} cannot accept more signatures. (")
     assert info["userMessage"] == ("This petition cannot accept more signatures. You can open a new petition on "
                                    f"this issue here: {live_server.url}/.")
     info = error(requests.post(f"{live_server.url}/v1/signatures.json?api_key=asY1k9uCQY7Hg8MCBaa", json=sign,
-                               timeout=10), 401, "85")
+                               timeout=120), 401, "85")
     assert info["developerMessage"] == "401 Unauthorized : Invalid key."
-    error(requests.get(f"{live_server.url}/v1/validations.json?api_key=asY1k9uCQY7Hg8MCBaa", timeout=10), 401, "85")
+    error(requests.get(f"{live_server.url}/v1/validations.json?api_key=asY1k9uCQY7Hg8MCBaa", timeout=120), 401, "85")
     assert Signature.select().count() == 3
 
     confirm_by_mail(live_server, database, "app@example.org")
-    listed = requests.get(f"{live_server.url}/v1/validations.json", params={"api_key": secret}, timeout=10).json()
+    listed = requests.get(f"{live_server.url}/v1/validations.json", params={"api_key": secret}, timeout=120).json()
     assert [(v["email"], v["petition_id"]) for v in listed["results"]] == [("app@example.org", str(petition.id))]
     assert all(isinstance(v[k], str) for v in listed["results"] for k in ("vid", "signature_id", "petition_id"))
-    mock = requests.get(f"{live_server.url}/v1/validations.json?mock=1", timeout=10)
+    mock = requests.get(f"{live_server.url}/v1/validations.json?mock=1", timeout=120)
     assert mock.status_code == 200 and len(mock.json()["results"]) == 3
 
 
@@ -298,10 +298,10 @@ def test_official_php_sdk_request_patterns(live_server, make, database):
         query = "&".join(k if v is None else f"{k}={requests.utils.quote(str(v), safe='/')}" for k, v in pairs)
         url = f"{host}/{resource}?{query}"
         if post_vals is None:
-            reply = requests.get(url, timeout=10)
+            reply = requests.get(url, timeout=120)
         else:
             body = json.dumps(post_vals)
-            reply = requests.post(url, data=body, timeout=10, headers={"Content-Type": "application/json",
+            reply = requests.post(url, data=body, timeout=120, headers={"Content-Type": "application/json",
                                                                         "Content-Length": str(len(body))})
         response = reply.json()
         status = response.get("metadata", {}).get("responseInfo", {}).get("status")
@@ -370,7 +370,7 @@ def test_javascript_clients_run_in_node(live_server, make, tmp_path):
     script = tmp_path / "client.js"
     script.write_text(NODE_CLIENT)
     run = subprocess.run([node, str(script), live_server.url, secret, str(petition.id)], capture_output=True,
-                         text=True, timeout=60)
+                         text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert sorted(out["titles"]) == ["Second one", "Łąka – 花 meadow"] and out["open"] is True
