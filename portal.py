@@ -26,6 +26,7 @@ from handlers import (accounts, admin, admin_jobs, api_keys, api_osdi, api_v1, a
                       openapi_v1, ops, pages, petitioner, privacy, public, responses, ui, workspace)
 from handlers import open_data, webhooks, widgets
 from handlers.base import TRANSPORT_MAX_BYTES, NotFoundHandler, StaticHandler, log_request
+from handlers.ratelimit import Limiter
 from models import config, i18n
 from models.db import bind, db, migrate
 
@@ -168,7 +169,7 @@ ROUTES = [
 ]
 
 
-def make_app(settings=None, debug=False):
+def make_app(settings=None, debug=False, limiter=None):
     settings = settings or config.current()
     i18n.load()  # compiles stale catalogues
     return tornado.web.Application(
@@ -185,6 +186,7 @@ def make_app(settings=None, debug=False):
         debug=debug,
         compress_response=True,
         log_function=log_request,
+        limiter=limiter or Limiter.from_environment(),  # rate and abuse limits (handlers/ratelimit.py)
     )
 
 
@@ -209,6 +211,12 @@ def cmd_serve(args):
     if settings.run_jobs_in_serve:
         _check_schedules()
     _check_metrics_address()
+    from handlers.ratelimit import check_settings
+
+    try:
+        check_settings()
+    except ValueError as error:
+        sys.exit(f"error: {error}")
 
     try:
         sockets = tornado.netutil.bind_sockets(args.port, address=args.address)
@@ -239,7 +247,8 @@ def cmd_serve(args):
         from models import metrics
 
         app = make_app(settings)
-        server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=TRANSPORT_MAX_BYTES)
+        # No xheaders: forwarded addresses are read only from PORTAL_TRUSTED_PROXIES (handlers/ratelimit.py).
+        server = tornado.httpserver.HTTPServer(app, max_body_size=TRANSPORT_MAX_BYTES)
         server.add_sockets(sockets)
         if task_id in (None, 0):  # one metrics listener per machine address
             metrics.serve_separately()

@@ -41,7 +41,7 @@ class SignInHandler(AccountHandler):
         if not form.validate():
             return self.show(form, 400)
         try:
-            user = account.authenticate(form.email.data, form.password.data, self.request.remote_ip)
+            user = account.authenticate(form.email.data, form.password.data, self.client_address)
         except InvalidInput as error:
             form.add_domain_errors(error)
             return self.show(form, 400)

@@ -5,18 +5,16 @@ A key bound to an organisation sees that organisation's published petitions; a k
 sees every published petition. No answer carries an email address; a signer's name appears only
 when the signer chose to show it.
 """
-import asyncio
 import datetime as dt
 import json
 import re
-import time
 from urllib.parse import urlencode
 
 import tornado.web
 
 from handlers.base import BaseHandler, JsonHandler
+from handlers.ratelimit import LimitedApiHandler
 from models import api, channels, clock, config, dialects, osdi
-from models.db import db
 from models.errors import DomainError, InvalidInput, NotFound
 from models.pagination import Page, paginate
 from models.petition import Petition
@@ -25,7 +23,6 @@ from models.user import User
 from models.numbers import is_number
 
 MAX_PAGE_SIZE = 100
-PACE_SECONDS = 3  # the longest an OSDI request waits for the rate limiter's next second
 DEFAULT_PER_PAGE = 25
 OSDI_VERSION = "1.1.1"
 PREFIX = "/api/osdi/v1"
@@ -53,7 +50,7 @@ ERROR_CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 40
                405: "METHOD_NOT_ALLOWED", 413: "TOO_LARGE"}
 
 
-class OsdiHandler(JsonHandler):
+class OsdiHandler(LimitedApiHandler, JsonHandler):
     resource = "osdi:petition"
     _key = None
 
@@ -63,45 +60,21 @@ class OsdiHandler(JsonHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Cache-Control", "max-age=0, private, must-revalidate")
 
+    def request_token(self):
+        return self.request.headers.get("OSDI-API-Token") or self.request.headers.get("api-key")
+
     async def prepare(self):
-        """Find the key, counted by the shared rate limiter like every dialect's calls.
-
-        Over the per-second limit, an OSDI request waits for the next second (at most PACE_SECONDS)
-        instead of being refused at once: clients written for Action Network (Parsons, osdi,
-        py-actionnetworkorg) page through collections as fast as they can and stop at the first
-        429. The limits stay the same; the per-minute one, and longer waits, still answer 429.
-        The wait happens before the request holds the database connection.
+        """Counted by the shared limiter before the database is touched (handlers/ratelimit.py), then
+        find the key. Over the per-second limit a request waits for the next window instead of being
+        refused at once: clients written for Action Network (Parsons, osdi, py-actionnetworkorg) page
+        through collections as fast as they can and stop at the first 429. Every dialect does the same.
         """
-        waited = 0.0
-        while True:
-            super().prepare()
-            try:
-                self._key = self.find_key()
-                return
-            except api.RateLimited as error:
-                wait = self.pace(error, waited)
-                if wait is None:
-                    raise
-            if not db.is_closed():
-                db.close()
-            await asyncio.sleep(wait)
-            waited += wait
-
-    @staticmethod
-    def pace(error, waited):
-        """Seconds to wait for the limiter's next window, or None when waiting would not help: a
-        long window, the wait budget spent, or a clock that is not the wall clock (tests, --now)."""
-        now = clock.now()
-        if error.retry_after > 1 or abs((now - clock.wall_now()).total_seconds()) > 2:
-            return None
-        # Windows start on whole seconds of the (unpinned) clock; sleeping is real time.
-        wait = max(0.05, error.retry_after - time.time() % 1)
-        return wait if waited + wait <= PACE_SECONDS else None
+        await super().prepare()
+        self._key = self.find_key()
 
     def find_key(self):
-        token = self.request.headers.get("OSDI-API-Token") or self.request.headers.get("api-key")
         try:
-            return api.key_for_request(token, self.request.remote_ip)
+            return self.resolve_key(self.request_token())
         except (api.ApiKeyInvalid, api.KeyOrganisationLeft):
             return None
 
@@ -296,10 +269,16 @@ class OsdiHandler(JsonHandler):
 
     async def record_signature(self, petition_id):
         """The record signature helper (also reached by POSTing to a petition's signatures). Refusals
-        come in models/channels.py's order: the petition first, the key after."""
+        come in models/channels.py's order: the petition first, the key after, then the abuse limits."""
         key = self._key
         petition = self.petition(key, petition_id, signing=True)
-        result = await osdi.record_signature(key, petition, self.body())
+        body = self.body()
+        email = osdi.signer_email(body)
+        if email:
+            channels.check_signing(petition, key)  # its refusals come before the abuse limits
+            self.limit_signing(email)
+        result = await osdi.record_signature(key, petition, body)
+        self.signed(result, email)
         if not result.created and result.signature.api_key_id != key.id:
             # The address had signed through another channel: say only that the request was
             # accepted (OSDI's minimal answer), not when or what that signer wrote.

@@ -13,6 +13,7 @@ import tornado.web
 from handlers import params
 from handlers.base import JsonHandler
 from handlers.caching import etag_of, finish_cacheable
+from handlers.ratelimit import LimitedApiHandler
 from models import api, cache, channels, config, i18n
 from models import signature as signatures
 from models.audit import Actor
@@ -47,7 +48,7 @@ def iso(value):
     return value.isoformat()
 
 
-class ApiV1Handler(JsonHandler):
+class ApiV1Handler(LimitedApiHandler, JsonHandler):
 
     def initialize(self):
         self.cors_origin = None
@@ -74,10 +75,12 @@ class ApiV1Handler(JsonHandler):
         text = super().decode_argument(value, name)
         return params.unbrace(text) if name is None else text
 
+    def request_token(self):
+        return api.key_token_from(params.unbrace(self.arg("api_key")), self.request.headers.get("Authorization"))
+
     def authenticate(self, scope=None):
-        """The request's key (rate limited per key; anonymous and failed calls per address)."""
-        token = api.key_token_from(params.unbrace(self.arg("api_key")), self.request.headers.get("Authorization"))
-        key = api.key_for_request(token, self.request.remote_ip)
+        """The request's key (prepare() counted the call per key, or per address without one)."""
+        key = self.resolve_key(self.request_token())
         if scope:
             api.require_key(key, scope)
         self.key = key
@@ -301,7 +304,6 @@ class SigningHandler(ApiV1Handler):
         """CORS preflight: answered for the petition's allowed domains (whatever the petition's state,
         so that the POST that follows can read its true answer)."""
         origin = self.request.headers.get("Origin")
-        api.hit(f"ip:{self.request.remote_ip}")
         allowed = channels.cors_origin(name, origin)
         if allowed is None:
             api.petition_by_key(name)  # an unknown petition is a 404
@@ -314,19 +316,18 @@ class SigningHandler(ApiV1Handler):
         self.finish()
 
     def signing_key(self):
-        """(key, error): the request's key, counted by the rate limiter now; an unknown or revoked key
+        """(key, error): the request's key (prepare() counted the call); an unknown or revoked key
         is kept as an error for its place in the refusal order."""
-        token = api.key_token_from(params.unbrace(self.arg("api_key")), self.request.headers.get("Authorization"))
         try:
-            self.key = api.key_for_request(token, self.request.remote_ip)
+            self.key = self.resolve_key(self.request_token())
             return self.key, None
         except (api.ApiKeyInvalid, api.KeyOrganisationLeft) as error:
             return None, error
 
-    def prepare(self):
+    async def prepare(self):
         try:
-            super().prepare()
-        finally:  # errors found while preparing (e.g. a NUL in a parameter) carry CORS too
+            await super().prepare()
+        finally:  # errors found while preparing (a NUL in a parameter, the rate limiter) carry CORS too
             origin = self.request.headers.get("Origin")
             allowed = channels.cors_origin(self.path_args[0], origin) if origin and self.path_args else None
             if allowed:
@@ -339,8 +340,10 @@ class SigningHandler(ApiV1Handler):
         channels.check_signing(petition, key, key_error, origin, self.origin_required)
         params.parse_language(self.arg("language"))
         fields = self.signer_fields(self.get_json_body())
+        self.limit_signing(fields["email"])
         result = await signatures.submit_async(petition, **fields, source=self.source, api_key=key, origin=origin,
                                                notify_duplicate=False, language=self.requested_language())
+        self.signed(result, fields["email"])
         if not result.created:
             raise api.SignatureExists()
         self.accepted()
@@ -443,7 +446,6 @@ class SignatureCountHandler(ApiV1Handler):
         self.set_header("Access-Control-Allow-Origin", "*")  # every answer, errors included
 
     def get(self, name):
-        api.hit(f"ip:{self.request.remote_ip}")
         origin = self.request.headers.get("Origin")
         body, etag = cache.pages.get(("signature-count", name, origin), lambda: self.count_body(name, origin))
         finish_cacheable(self, body, etag)  # public, short max-age, ETag, 304
@@ -457,6 +459,6 @@ class SignatureCountHandler(ApiV1Handler):
 
 
 class ApiNotFoundHandler(ApiV1Handler):
-    def prepare(self):
-        super().prepare()
+    async def prepare(self):
+        await super().prepare()
         raise NotFound("There is no API call at this address. Fix: see /api/v1/docs for the calls.")

@@ -18,6 +18,7 @@ from defusedxml import ElementTree as defused_et
 
 from handlers import phpserial
 from handlers.base import BaseHandler, JsonHandler, MAX_JSON_BYTES, _has_control
+from handlers.ratelimit import LimitedApiHandler
 from models import api, channels, config, dialects
 from models.errors import DomainError, InvalidInput, NotFound, NotSignable
 from models.organisation import Organisation
@@ -66,7 +67,7 @@ def ok_info():
     return {"status": 200, "developerMessage": "OK", "userMessage": "", "errorCode": "", "moreInfo": ""}
 
 
-class WtpHandler(JsonHandler):
+class WtpHandler(LimitedApiHandler, JsonHandler):
     resource = "petitions"
     anchor = "petitions"  # documentation anchor for moreInfo
     public_read = False  # public data: any site may read it (CORS) and JSONP is offered
@@ -82,20 +83,23 @@ class WtpHandler(JsonHandler):
         # ?api_key= as documented; ?key= as the write API's beta testers (and the we_the_people gem) sent it.
         return self.text_arg("api_key") or self.text_arg("key")
 
+    def request_token(self):
+        return self.query_token()
+
     def reader(self):
         """Reading needs no key, as on api.whitehouse.gov (its clients send none; the calls count
         against the client address). A key that is sent must be valid, as on every dialect: a
         revoked key, or one whose owner left its organisation, reads nothing."""
         token = self.query_token()
         if token is None:
-            return api.key_for_request(None, self.request.remote_ip)
+            return None
         return self.api_key(token)
 
     def api_key(self, token=None):
         """The request's key (401 with code 85 without a valid one); writing checks the create scope."""
         token = token or self.query_token()
         try:
-            key = api.key_for_request(token, self.request.remote_ip)  # rate limited like every dialect
+            key = self.resolve_key(token)  # prepare() counted the call, as in every dialect
         except (api.ApiKeyInvalid, api.KeyOrganisationLeft):
             key = None
         if key is None:
@@ -172,8 +176,8 @@ class WtpHandler(JsonHandler):
         self.finish(f"/**/{callback}(" + json.dumps(value, default=str, ensure_ascii=False)
                     .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + ");")
 
-    def prepare(self):
-        super().prepare()
+    async def prepare(self):
+        await super().prepare()
         if (self.public_read and self.request.method == "GET" and self.request.path.endswith(".jsonp")
                 and self.get_query_argument("callback", "") and self.jsonp_callback() is None):
             raise WtpError(400, "", "400 Bad Request : callback must be a JavaScript function name (letters, digits, "
@@ -447,6 +451,14 @@ class SignatureCreateHandler(WtpHandler):
     resource = "signatures"
     anchor = "signatures-create"
 
+    def request_token(self):
+        """The seed's POST may carry its key in the body: counted per key from the first call."""
+        try:
+            body = self.body()
+        except Exception:  # noqa: BLE001 — post() answers a malformed body in the envelope
+            body = {}
+        return (self.query_token() or self.text(body, "api_key") or self.text(body, "signature_source_api_key"))
+
     async def post(self):
         """Refusals in models/channels.py's order, each with We the People's errorCode: no or unknown
         petition (75 / 76), not open for signatures or submissions disabled (74), origin (403), key
@@ -461,7 +473,7 @@ class SignatureCreateHandler(WtpHandler):
         # The seed passes the key as ?api_key=; its error message also names signature_source_api_key.
         token = self.query_token() or self.text(body, "api_key") or self.text(body, "signature_source_api_key")
         try:
-            key, key_error = api.key_for_request(token, self.request.remote_ip), None  # rate limited like every dialect
+            key, key_error = self.resolve_key(token), None  # prepare() counted the call, as in every dialect
         except (api.ApiKeyInvalid, api.KeyOrganisationLeft) as error:
             key, key_error = None, error
         required = "signature_source_api_key, " + ", ".join(REQUIRED)
@@ -486,12 +498,14 @@ class SignatureCreateHandler(WtpHandler):
         missing = [name for name in REQUIRED if not self.text(body, name)]
         if missing:
             raise self.missing(missing, required)
+        email = self.text(body, "email")
+        self.limit_signing(email)
         try:
-            await submit_async(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
-                               email=self.text(body, "email"), postal_code=self.text(body, "zip"),
-                               city=self.text(body, "city"), state=self.text(body, "state"),
-                               country=self.text(body, "country"), show_name=False, source="wtp", api_key=key,
-                               notify_duplicate=False)
+            result = await submit_async(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
+                                        email=email, postal_code=self.text(body, "zip"), city=self.text(body, "city"),
+                                        state=self.text(body, "state"), country=self.text(body, "country"),
+                                        show_name=False, source="wtp", api_key=key, notify_duplicate=False)
+            self.signed(result, email)
         except NotSignable as error:
             raise self.not_accepting(petition, error) from None
         # The same answer whether or not the address had signed before (no address is confirmed or denied).
@@ -626,7 +640,7 @@ class DocsHandler(BaseHandler):
 class UnknownHandler(WtpHandler):
     """Any other address under /v1/: a 404 in the envelope, never the HTML error page."""
 
-    def prepare(self):
-        super().prepare()
+    async def prepare(self):
+        await super().prepare()
         raise WtpError(404, "", f"404 Not Found : There is no resource at {self.request.path[:80]}.",
                        "The resource that you requested does not exist.")

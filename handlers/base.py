@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import tornado.log
 import tornado.web
 
+from handlers import ratelimit
 from models import config, i18n, metrics
 from models.db import db, is_postgres
 from models.i18n import N_
@@ -104,6 +105,8 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def prepare(self):
         self.check_body_size()
+        # Behind a trusted proxy (PORTAL_TRUSTED_PROXIES) the scheme is the one it forwarded.
+        self.request.protocol = ratelimit.forwarded_protocol(self.request)
         # PostgreSQL cannot store text with NUL characters (psycopg2 raises, a 500): refuse them
         # up front for every page and API. An address with one names nothing; an argument with one
         # is a 400 naming the argument.
@@ -168,6 +171,11 @@ class BaseHandler(tornado.web.RequestHandler):
         # connection (opening one costs more than most requests); never with a transaction open.
         if not db.is_closed() and (is_postgres() or db.in_transaction()):
             db.close()
+
+    @property
+    def client_address(self):
+        """The client's address: the peer, or the one a trusted proxy forwarded. Every limit uses it."""
+        return ratelimit.client_address(self.request)
 
     @property
     def settings_(self):

@@ -292,8 +292,10 @@ def document(base_url):
             "title": "Petitions portal API (v1)", "version": "1.0.0",
             "description": "petitions.eu's v1 calls (read, sign, recipient PUT) and Forbrukermakt's external "
                            "signing and count. Keys: /user/api-tokens. Errors are JSON with `message` (cause "
-                           "and fix), `reason` and a stable `error` code. Rate limits per key answer 429 with "
-                           "Retry-After.",
+                           "and fix), `reason` and a stable `error` code. Rate limits per key: over the per-second "
+                           "burst a call waits for the next second (up to 3 s); over the per-minute limit, 429 "
+                           "with Retry-After. Signing is also limited per target address (429 `too_many_mails`) "
+                           "and, for calls from a browser, per client address.",
         },
         "servers": [{"url": base_url}],
         "paths": paths,

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 import tornado.web
 
 from forms.signature import SignForm
+from handlers import ratelimit
 from handlers.base import BaseHandler
 from handlers.caching import CachedPageMixin
 from models import chart, clock, i18n, search
@@ -115,6 +116,10 @@ class PetitionHandler(CachedPageMixin, BaseHandler):
 class SignHandler(PetitionHandler):
     async def post(self, slug):
         petition = visible_petition(self, slug)
+        try:
+            ratelimit.admit_signer(self)  # per client address: every attempt counts
+        except ratelimit.SigningTooFast as error:
+            return self.too_fast(error)
         form = SignForm(self.form_data())
         if not petition.is_signable:
             return self.show(petition, form, status=403)
@@ -124,19 +129,32 @@ class SignHandler(PetitionHandler):
             if not form.validate():  # the terms box: show every other message too, store nothing
                 signatures.validate(**fields)
                 return self.show(petition, form, status=400)
-            # the signer's mails are in the language of the page they signed on
-            result = await signatures.submit_async(petition, show_name=form.show_name.data,
-                                                   wants_notice=form.wants_notice.data, source="web",
-                                                   language=i18n.html_lang(self.locale), **fields)
+            email = signatures.validate(**fields)["email"]
+            # Past the mail limits of this address nothing is stored or sent, and the visitor sees the
+            # same "check your mail" page: the page never tells whether an address signed.
+            result = None
+            if ratelimit.mail_refusal(self, email, petition.id) is None:
+                # the signer's mails are in the language of the page they signed on
+                result = await signatures.submit_async(petition, show_name=form.show_name.data,
+                                                       wants_notice=form.wants_notice.data, source="web",
+                                                       language=i18n.html_lang(self.locale), **fields)
         except InvalidInput as error:
             form.add_domain_errors(error)
             return self.show(petition, form, status=400)
         except NotSignable:
             return self.show(petition, form, status=403)
-        # which signature "send the mail again" is about (signed, for one day; no address in it)
-        self.set_signed_cookie(PENDING_COOKIE, f"{petition.id}:{result.signature.id}", expires_days=1,
-                               httponly=True, samesite="Lax", secure=self.request.protocol == "https")
+        if result is not None:
+            # which signature "send the mail again" is about (signed, for one day; no address in it)
+            self.set_signed_cookie(PENDING_COOKIE, f"{petition.id}:{result.signature.id}", expires_days=1,
+                                   httponly=True, samesite="Lax", secure=self.request.protocol == "https")
         self.redirect(f"/petitions/{petition.slug}/signed", status=303)
+
+    def too_fast(self, error):
+        minutes = max(1, -(-error.retry_after // 60))
+        self.set_status(429)
+        self.set_header("Retry-After", str(error.retry_after))
+        self.render("error.html", status_code=429, fields={},
+                    message=self.locale.translate(ratelimit.SIGNING_TOO_FAST_PAGE) % {"minutes": minutes})
 
 
 PENDING_COOKIE = "pending_signature"

@@ -1,23 +1,21 @@
 """Dialect-neutral pieces of the APIs: key resolution, scopes, per-petition API settings, allowed
-domains and Origin checks, the rate limiter, and the read queries. (Query parameters are read on
-the handlers' side, handlers/params.py; the rules every dialect shares are in models/channels.py.)
+domains and Origin checks, and the read queries. (Query parameters are read on the handlers' side,
+handlers/params.py; the rules every dialect shares are in models/channels.py; rate limits are a
+transport concern: handlers/ratelimit.py.)
 
 Nothing here knows about Tornado: a dialect (native v1, We the People, OSDI) passes in what it
 read from the request and maps the DomainErrors raised here to its own error shape.
 """
-import datetime as dt
 import ipaddress
 import math
-import os
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import peewee as pw
 
 from models import audit, cache, clock
 from models.apikey import SCOPES, ApiKey, authenticate, create_key
-from models.db import BaseModel, db
+from models.db import db
 from models.errors import DomainError, InvalidInput, InvalidParameter, NotAllowed, NotFound
 from models.numbers import is_number
 from models.organisation import Organisation
@@ -166,18 +164,6 @@ def _live_key(token):
     if key.organisation_id is not None and not key.user.is_admin and not key.user.is_member_of(key.organisation_id):
         return key, key.organisation.name
     return key, None
-
-
-def key_for_request(token, client_address):
-    """The key a request carries (None when none was sent), counted against the rate limits: per
-    key, and per client address for calls without a valid key. Every key-based dialect calls this."""
-    try:
-        key = resolve_key(token)
-    except ApiKeyInvalid:
-        hit(f"ip:{client_address}")
-        raise
-    hit(f"key:{key.id}" if key else f"ip:{client_address}")
-    return key
 
 
 def require_key(key, scope):
@@ -360,73 +346,6 @@ def update_api_settings(petition, actor, *, api_enabled, allowed_domains, hidden
     return changed
 
 
-# ---- rate limiting: fixed windows counted in the database (shared by every process) -------------
-
-class ApiRateWindow(BaseModel):
-    bucket = pw.CharField(max_length=64)  # "key:<id>" or "ip:<address>"
-    window = pw.CharField(max_length=8)  # "s" or "m" plus the length in seconds
-    started = pw.BigIntegerField()  # window start, seconds since the epoch
-    hits = pw.IntegerField(default=0)
-
-    class Meta:
-        table_name = "api_rate_window"
-        primary_key = pw.CompositeKey("bucket", "window", "started")
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    limit: int
-    seconds: int
-    label: str
-
-
-def rate_limits(env=os.environ):
-    """Burst and sustained limits from PORTAL_API_RATE_BURST (per second, default 10) and
-    PORTAL_API_RATE_PER_MINUTE (default 1500); 0 switches a limit off."""
-
-    def number(name, default):
-        try:
-            return max(0, int(env.get(name) or default))
-        except ValueError:
-            return default
-
-    limits = [RateLimit(number("PORTAL_API_RATE_BURST", 10), 1, "second"),
-              RateLimit(number("PORTAL_API_RATE_PER_MINUTE", 1500), 60, "minute")]
-    return [limit for limit in limits if limit.limit > 0]
-
-
-def _epoch(moment):
-    return int((moment - dt.datetime(1970, 1, 1)).total_seconds())
-
-
-def hit(bucket, limits=None):
-    """Count one request for `bucket`; raise RateLimited (with Retry-After seconds) over a limit."""
-    limits = rate_limits() if limits is None else limits
-    if not limits:
-        return  # no transaction at all (on SQLite it would take the write lock)
-    now = _epoch(clock.now())
-    bucket = bucket[:64]
-    refusal = None
-    with db.atomic():
-        for limit in limits:
-            started = now - now % limit.seconds
-            window = f"w{limit.seconds}"
-            (ApiRateWindow.insert(bucket=bucket, window=window, started=started, hits=1)
-             .on_conflict(conflict_target=[ApiRateWindow.bucket, ApiRateWindow.window, ApiRateWindow.started],
-                          update={ApiRateWindow.hits: ApiRateWindow.hits + 1})
-             .execute())
-            hits = (ApiRateWindow.select(ApiRateWindow.hits)
-                    .where((ApiRateWindow.bucket == bucket) & (ApiRateWindow.window == window)
-                           & (ApiRateWindow.started == started)).scalar())
-            if hits == 1 and limit.seconds >= 60:
-                # A new minute: forget windows older than an hour (keeps the table small).
-                ApiRateWindow.delete().where(ApiRateWindow.started < now - 3600).execute()
-            if hits > limit.limit and refusal is None:
-                refusal = RateLimited(max(1, started + limit.seconds - now), limit.limit, limit.label)
-    if refusal:
-        raise refusal
-
-
 # ---- petitions and organisations named in a request ---------------------------------------------------------------------------------
 
 _SLUG_OR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
@@ -495,5 +414,4 @@ def total_pages(total, per_page):
 __all__ = ["ApiKeyMissing", "ApiKeyInvalid", "ScopeMissing", "TestKeyCannotWrite", "SubmissionsDisabled",
            "OriginNotAllowed", "RateLimited", "InvalidParameter", "SignatureExists", "key_token_from",
            "resolve_key", "require_key", "require_writing_key", "issue_key", "check_domain_line",
-           "normalise_domains", "origin_allowed", "update_api_settings", "hit",
-           "rate_limits", "SCOPES"]
+           "normalise_domains", "origin_allowed", "update_api_settings", "SCOPES"]

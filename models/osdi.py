@@ -290,6 +290,18 @@ def _text(value, field):
     return value.strip() or None
 
 
+def signer_email(data):
+    """The address a record-signature body names (for the abuse limits), or None when it names none
+    or is malformed (record_signature() then says what is wrong)."""
+    try:
+        person = data.get("person") if isinstance(data, dict) else None
+        if not isinstance(person, dict):
+            return None
+        return _text(_primary(person.get("email_addresses"), "person.email_addresses").get("address"), "email")
+    except (InvalidInput, AttributeError):
+        return None
+
+
 def signatures_seen_by(key):
     """Signatures a key may read one by one: confirmed ones, and the pending ones it submitted itself."""
     return Signature.select().where(Signature.confirmed_at.is_null(False) | (Signature.api_key == key.id))

@@ -1,12 +1,9 @@
-"""The dialect-neutral API core in models/api.py: domains, Origin matching, the shared rate limiter,
-the settings rule for petitions hidden by moderation."""
-import threading
-
+"""The dialect-neutral API core in models/api.py: domains, Origin matching, the settings rule for
+petitions hidden by moderation. (The rate limiter: test_rate_limits.py.)"""
 import pytest
 
 from models import api
 from models.audit import Actor
-from models.db import db
 from models.errors import NotAllowed
 from models.petition import Petition
 
@@ -30,30 +27,6 @@ def test_domain_lines():
 def test_origin_matching(make, origin, allowed):
     petition = Petition(allowed_domains="forms.example.org\n127.0.0.1:8000")
     assert api.origin_allowed(petition, origin) is allowed
-
-
-def test_rate_limiter_counts_every_hit_across_connections(backend):
-    """Several threads (each with its own connection, like several processes) share one count."""
-    limits = [api.RateLimit(1000, 60, "minute")]
-    errors = []
-
-    def worker():
-        try:
-            with db.connection_context():
-                for _ in range(10):
-                    api.hit("key:shared", limits)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=worker) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert sum(row.hits for row in api.ApiRateWindow.select()) == 50
-    with pytest.raises(api.RateLimited):
-        api.hit("key:shared", [api.RateLimit(50, 60, "minute")])
 
 
 def test_only_moderators_unhide_a_petition_moderation_hid(make):

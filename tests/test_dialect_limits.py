@@ -1,28 +1,7 @@
-"""Every key-based dialect shares one rate limiter and one key rule (models/api.py)."""
-import datetime as dt
-
+"""Every key-based dialect shares one key rule (models/api.py); the rate limits: test_rate_limits.py."""
 import pytest
 
-from models import clock
 from tests.support_dialects import token
-
-
-@pytest.mark.gen_test
-@pytest.mark.parametrize("path,header", [("/api/v1/petitions", None), ("/v1/petitions", None),
-                                         ("/api/osdi/v1/petitions", "OSDI-API-Token")])
-async def test_the_eleventh_request_in_a_second_gets_429_with_retry_after(web, make, path, header):
-    secret = token(make)
-    clock.set_global(dt.datetime(2026, 5, 1, 12, 0, 0))
-    headers = {header: secret} if header else {}
-    url = path if header else f"{path}?api_key={secret}"
-    codes = [(await web.get(url, headers=headers)).code for _ in range(10)]
-    assert codes == [200] * 10
-    limited = await web.get(url, headers=headers)
-    assert limited.code == 429, limited.text
-    assert limited.headers["Retry-After"] == "1"
-    assert "Too many requests" in limited.text
-    clock.set_global(dt.datetime(2026, 5, 1, 12, 0, 1))
-    assert (await web.get(url, headers=headers)).code == 200
 
 
 @pytest.mark.gen_test

@@ -40,7 +40,8 @@ async def test_sign_confirm_by_mailed_link_and_count_rises(web, make, database):
 
 
 @pytest.mark.gen_test
-async def test_same_page_whether_or_not_the_address_signed_before(web, make, database):
+async def test_same_page_whether_or_not_the_address_signed_before(web, make, database, monkeypatch):
+    monkeypatch.setenv("PORTAL_SIGN_REPEAT_MAIL_MINUTES", "0")  # the repeat limit: test_rate_limits.py
     petition = make.petition()
     first = await web.post(f"/petitions/{petition.slug}/sign", GOOD, follow=True)
     make_confirmed = signatures.Signature.get()

@@ -1,0 +1,190 @@
+"""Benchmark: what the rate limiter costs, limiter on vs off, as ratios measured in one run.
+
+    python bench/ratelimit.py [--requests 3000] [--concurrency 16] [--rounds 3] [--redis redis://127.0.0.1:6379/0]
+
+Starts `portal.py serve` (one process, SQLite in a scratch folder, demo data) once per setting and
+drives the anonymous `GET /api/v1/petitions/{slug}/signature-count` with a keep-alive asynchronous
+client: limiter off (both API limits 0), on in memory, and on in Redis (when reachable). Limits are
+set high enough that nothing is refused, so only the counting is measured. Settings alternate
+over several rounds; the figure is the median of each round's on/off ratio (the machine is
+shared, and its load moves between rounds). Then it times the
+limiter's check itself (the two hits of one API call) against a request's service time.
+Goal (issue 10): limiter on costs under 5% (ratio on/off >= 0.95).
+"""
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HIGH = str(10 ** 9)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def base_env(scratch):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env.update(PORTAL_DATA_DIR=scratch, PORTAL_DATABASE_URL=f"sqlite:///{scratch}/bench.db",
+               PORTAL_COOKIE_SECRET="bench", PORTAL_RUN_JOBS="false", PYTHONUNBUFFERED="1")
+    return env
+
+
+def run(args, env):
+    subprocess.run([sys.executable, str(ROOT / "portal.py"), *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def a_live_slug(env):
+    import sqlite3
+
+    with sqlite3.connect(f"{env['PORTAL_DATA_DIR']}/bench.db") as connection:
+        row = connection.execute("SELECT slug FROM petition WHERE status = 'live' ORDER BY id LIMIT 1").fetchone()
+    return row[0]
+
+
+class Server:
+    def __init__(self, env, extra):
+        self.port = free_port()
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "portal.py"), "serve", "--port", str(self.port)],
+                                        cwd=ROOT, env={**env, **extra}, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"serve exited with {self.process.returncode}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise SystemExit("serve did not start listening within 120 s")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(60)
+
+
+async def load(port, path, requests, concurrency):
+    """Requests per second over `concurrency` keep-alive connections; every answer must be a 200."""
+    counter = iter(range(requests))
+    statuses = {}
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+
+    async def connection():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in counter:
+            writer.write(request)
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            status = int(status_line.split()[1])
+            statuses[status] = statuses.get(status, 0) + 1
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    if set(statuses) != {200}:
+        raise SystemExit(f"unexpected answers {statuses}: the limiter refused or the server failed")
+    return requests / elapsed
+
+
+def redis_reachable(url):
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def micro(redis_url, calls=20000):
+    """Microseconds per API call's limiter check (burst + minute hits; one round trip with Redis)."""
+    from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
+
+    from handlers.ratelimit import Limiter
+
+    items = [RateLimitItemPerSecond(10 ** 9), RateLimitItemPerMinute(10 ** 9)]
+    results = {}
+    for name, limiter in [("memory", Limiter())] + ([("redis", Limiter(redis_url, f"bench-{os.getpid()}"))]
+                                                    if redis_url else []):
+        n = calls if name == "memory" else calls // 10
+        started = time.perf_counter()
+        for _ in range(n):
+            limiter.hit_each(items, "ip:127.0.0.1")  # what one API call costs (admit_api_call)
+        results[name] = (time.perf_counter() - started) / n * 1e6
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--redis", default=os.environ.get("PORTAL_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    args = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="bench-ratelimit-")
+    env = base_env(scratch)
+    run(["migrate"], env)
+    run(["demo"], env)
+    path = f"/api/v1/petitions/{a_live_slug(env)}/signature-count"
+    redis_url = args.redis if redis_reachable(args.redis) else None
+
+    settings = {"off": {"PORTAL_API_RATE_BURST": "0", "PORTAL_API_RATE_PER_MINUTE": "0"},
+                "memory": {"PORTAL_API_RATE_BURST": HIGH, "PORTAL_API_RATE_PER_MINUTE": HIGH}}
+    if redis_url:
+        settings["redis"] = {**settings["memory"], "PORTAL_REDIS_URL": redis_url,
+                             "PORTAL_REDIS_PREFIX": f"bench-{os.getpid()}"}
+    servers = {name: Server(env, extra) for name, extra in settings.items()}
+    rates = {name: [] for name in settings}
+    try:
+        for name, server in servers.items():  # warm up (imports, caches, SQLite pages)
+            asyncio.run(load(server.port, path, min(500, args.requests), args.concurrency))
+        for _ in range(args.rounds):
+            for name, server in servers.items():
+                rates[name].append(asyncio.run(load(server.port, path, args.requests, args.concurrency)))
+    finally:
+        for server in servers.values():
+            server.stop()
+    best = {name: max(values) for name, values in rates.items()}
+    # Each round's ratio pairs runs made seconds apart, so a change in the machine's load between
+    # rounds moves both; the median of those ratios is the figure.
+    paired = {name: statistics.median(on / off for on, off in zip(values, rates["off"]))
+              for name, values in rates.items()}
+
+    print(f"GET {path.rsplit('/', 2)[0]}/…/signature-count, {args.requests} requests x {args.rounds} rounds, "
+          f"concurrency {args.concurrency}, one serve process, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'limiter':<10}{'best requests/s':>16}{'median ratio to off (per round)':>33}")
+    for name, rate in best.items():
+        print(f"{name:<10}{rate:>16.0f}{paired[name]:>33.3f}")
+    service_us = 1e6 / best["off"]
+    print(f"\nlimiter check per API call (2 hits), against one request's service time ({service_us:.0f} µs):")
+    for name, cost in micro(redis_url).items():
+        print(f"{name:<10}{cost:>8.1f} µs = {cost / service_us * 100:.1f}% of a request")
+    print("\ngoal: ratio >= 0.95 (the limiter costs under 5%)")
+    if not redis_url:
+        print(f"(Redis not reachable at {args.redis}: its row is missing)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,472 @@
+"""Rate limits and abuse limits: one limiter for every channel, kept out of the database.
+
+A transport concern, so it lives beside the handlers: the `limits` library counts fixed windows in
+process memory by default, or in Redis when PORTAL_REDIS_URL is set (then every process and every
+machine shares one count). No request opens a database transaction to be counted.
+
+- API calls (every dialect): per key (per client address for calls without a valid key), a burst
+  limit per second and a sustained limit per minute. Over the burst a call waits for the next
+  window (at most PACE_SECONDS, asynchronously, before it touches the database); over the
+  sustained limit, or when waiting would not help, a 429 with Retry-After in the dialect's shape.
+- Signing (the web form and the four API paths): per client address, and per target email
+  address (confirmation mails to one address per hour across petitions; one mail per interval
+  for a repeated signature of one petition).
+
+The client address is `client_address()`: the peer, or the address a trusted proxy
+(PORTAL_TRUSTED_PROXIES) forwarded. Every limit uses it.
+"""
+import asyncio
+import collections
+import hashlib
+import ipaddress
+import logging
+import math
+import os
+import threading
+import time
+
+from limits import RateLimitItemPerMinute, RateLimitItemPerSecond, parse_many
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from models.api import RateLimited
+from models.i18n import N_
+
+log = logging.getLogger("portal.ratelimit")
+
+PACE_SECONDS = 3  # the longest an API call waits for the burst limit's next window
+DEFAULTS = {
+    "PORTAL_API_RATE_BURST": "10",  # API calls per second per key (or client address)
+    "PORTAL_API_RATE_PER_MINUTE": "1500",  # API calls per minute per key (or client address)
+    "PORTAL_SIGN_RATE_PER_CLIENT": "10/minute;60/hour",  # signing attempts per client address
+    "PORTAL_SIGN_MAILS_PER_EMAIL_PER_HOUR": "5",  # confirmation mails to one address, across petitions
+    "PORTAL_SIGN_REPEAT_MAIL_MINUTES": "10",  # one mail per interval for a repeated signature of a petition
+}
+
+
+# ---- settings (read from the environment; parsed once per distinct value) -------------------------
+
+def setting(name, env=None):
+    env = os.environ if env is None else env
+    value = env.get(name)
+    return DEFAULTS[name] if value is None or not value.strip() else value.strip()
+
+
+_parsed = {}
+
+
+def _items(name, value):
+    """The limits a setting names ([] when switched off with 0); ValueError names the setting."""
+    cached = _parsed.get((name, value))
+    if cached is not None:
+        return cached
+    try:
+        if name == "PORTAL_API_RATE_BURST":
+            items = [RateLimitItemPerSecond(int(value))] if int(value) > 0 else []
+        elif name == "PORTAL_API_RATE_PER_MINUTE":
+            items = [RateLimitItemPerMinute(int(value))] if int(value) > 0 else []
+        elif name == "PORTAL_SIGN_MAILS_PER_EMAIL_PER_HOUR":
+            items = parse_many(f"{int(value)}/hour") if int(value) > 0 else []
+        elif name == "PORTAL_SIGN_REPEAT_MAIL_MINUTES":
+            items = parse_many(f"1 per {int(value)} minutes") if int(value) > 0 else []
+        else:
+            items = [] if value == "0" else parse_many(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a valid limit; see README.md (rate limits).") from None
+    if any(item.amount < 1 for item in items):
+        raise ValueError(f"{name}={value!r}: a limit must allow at least 1; use 0 to switch it off.")
+    _parsed[(name, value)] = items
+    return items
+
+
+def limits_of(name, env=None):
+    return _items(name, setting(name, env))
+
+
+def check_settings(env=None):
+    """Raise ValueError naming the first setting that is not a valid limit (serve checks at start)."""
+    for name in DEFAULTS:
+        limits_of(name, env)
+    trusted_proxies(env)
+
+
+# ---- client address and trusted proxies ----------------------------------------------------------
+
+_networks = {}
+
+
+def trusted_proxies(env=None):
+    """The networks of PORTAL_TRUSTED_PROXIES (addresses or CIDR networks, comma or space separated)."""
+    env = os.environ if env is None else env
+    raw = env.get("PORTAL_TRUSTED_PROXIES") or ""
+    cached = _networks.get(raw)
+    if cached is None:
+        cached = []
+        for part in raw.replace(",", " ").split():
+            try:
+                cached.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"PORTAL_TRUSTED_PROXIES: {part[:60]!r} is not an address or network "
+                                 "(like 10.0.0.0/8 or 127.0.0.1).") from None
+        _networks[raw] = cached
+    return cached
+
+
+def _address(text):
+    try:
+        address = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _trusted(address, networks):
+    return address is not None and any(address in network for network in networks)
+
+
+def client_address(request, env=None):
+    """The address of the client behind a request: the connection's peer, unless the peer is a
+    trusted proxy (PORTAL_TRUSTED_PROXIES), in which case the nearest untrusted address of
+    X-Forwarded-For (read from the right, skipping trusted proxies), else X-Real-Ip. Headers from
+    any other peer are ignored, so rotating them changes nothing."""
+    cached = getattr(request, "_portal_client_address", None)
+    if cached is not None:
+        return cached
+    peer = _address(request.remote_ip or "")
+    networks = trusted_proxies(env)
+    result = str(peer) if peer is not None else (request.remote_ip or "unknown")
+    if networks and _trusted(peer, networks):
+        chain = [part for header in request.headers.get_list("X-Forwarded-For") for part in header.split(",")]
+        chain = [part for part in chain if part.strip()]
+        found = None
+        for part in reversed(chain):
+            address = _address(part)
+            if address is None:
+                break  # a hop we cannot read: trust nothing beyond it
+            found = address
+            if not _trusted(address, networks):
+                break
+        if found is None and not chain:
+            found = _address(request.headers.get("X-Real-Ip", ""))
+        if found is not None:
+            result = str(found)
+    request._portal_client_address = result
+    return result
+
+
+def forwarded_protocol(request, env=None):
+    """'https' or 'http' as a trusted proxy says (X-Forwarded-Proto, X-Scheme); else the connection's."""
+    peer = _address(request.remote_ip or "")
+    if _trusted(peer, trusted_proxies(env)):
+        value = (request.headers.get("X-Forwarded-Proto") or request.headers.get("X-Scheme") or "").strip().lower()
+        value = value.split(",")[-1].strip()
+        if value in ("http", "https"):
+            return value
+    return request.protocol
+
+
+def address_bucket(address):
+    """The bucket of a client address: IPv6 clients by their /64 (one household's or one server's
+    prefix), so that rotating addresses inside it does not escape a limit."""
+    parsed = _address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return "ip:" + str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return f"ip:{address}"
+
+
+def key_bucket(token):
+    """The bucket of an API key: its token's hash, so the limit is counted before any database lookup."""
+    return "key:" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:32]
+
+
+# ---- the limiter -----------------------------------------------------------------------------------
+
+class QuietMemoryStorage(MemoryStorage):
+    """limits' memory storage for fixed windows, with expiry that scales.
+
+    MemoryStorage starts a threading.Timer (a new thread) on an increment whenever the previous
+    one has ended, about a hundred threads a second under load, each taking the GIL from the
+    IOLoop, and each run walks every key. Here no thread is started: expired windows are dropped
+    when read (as get() does) and, at most once a second in the caller's thread, from queues of
+    (expiry, key) kept per window length, so a sweep costs what expired, not what is stored (a
+    viral petition leaves a window per signer's address for an hour)."""
+
+    def __init__(self, clock=time.time):
+        super().__init__()
+        self.timer.cancel()
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._queues = {}  # window length -> deque of (expiry, key), in expiry order
+        self._swept = clock()
+
+    def _MemoryStorage__schedule_expiry(self):  # MemoryStorage.__schedule_expiry starts the thread
+        pass
+
+    def incr(self, key, expiry, amount=1):
+        with self._lock:
+            now = self.clock()
+            if self.expirations.get(key, 0) <= now:  # a new window
+                self.storage[key] = amount
+                self.expirations[key] = now + expiry
+                self._queues.setdefault(expiry, collections.deque()).append((now + expiry, key))
+            else:
+                self.storage[key] += amount
+            count = self.storage[key]
+            if now - self._swept >= 1.0:
+                self._swept = now
+                self._sweep(now)
+        return count
+
+    def _sweep(self, now):
+        for queue in self._queues.values():
+            while queue and queue[0][0] <= now:
+                _expiry, key = queue.popleft()
+                if self.expirations.get(key, now + 1) <= now:
+                    self.storage.pop(key, None)
+                    self.expirations.pop(key, None)
+
+    def get(self, key):
+        with self._lock:
+            if self.expirations.get(key, 0) <= self.clock():
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+            return self.storage.get(key, 0)
+
+    def get_expiry(self, key):
+        return self.expirations.get(key, self.clock())
+
+
+REDIS_TIMEOUT = 0.5  # seconds a Redis call may block the IOLoop
+REDIS_RETRY_SECONDS = 5  # after a Redis failure, requests go uncounted this long before Redis is tried again
+
+
+class Limiter:
+    """Fixed windows in memory or Redis. A Redis failure lets requests through uncounted (and logs):
+    every call blocks at most REDIS_TIMEOUT, and after a failure Redis is left alone for
+    REDIS_RETRY_SECONDS, so an unreachable Redis does not stall the IOLoop on every request."""
+
+    def __init__(self, redis_url=None, prefix="portal"):
+        if redis_url:
+            self.storage = storage_from_string(redis_url, key_prefix=prefix, socket_timeout=REDIS_TIMEOUT,
+                                               socket_connect_timeout=REDIS_TIMEOUT)
+        else:
+            self.storage = QuietMemoryStorage()
+        self.strategy = FixedWindowRateLimiter(self.storage)
+        self.shared = bool(redis_url)
+        self._last_warning = 0.0
+        self.down_until = 0.0
+
+    @classmethod
+    def from_environment(cls, env=None):
+        env = os.environ if env is None else env
+        return cls(env.get("PORTAL_REDIS_URL") or None, env.get("PORTAL_REDIS_PREFIX") or "portal")
+
+    def hit(self, items, *identifiers):
+        """Count one hit on each limit; return the first limit that is now over, or None."""
+        over = self.hit_each(items, *identifiers)
+        return over[0] if over else None
+
+    def hit_each(self, items, *identifiers):
+        """Count one hit on each limit (with Redis in one round trip); the limits now over, in order."""
+        if self.down_until and time.monotonic() < self.down_until:
+            return []
+        try:
+            if self.shared and len(items) > 1:
+                counts = self._redis_incr(items, identifiers)
+            else:
+                counts = [None] * len(items)
+                for n, item in enumerate(items):
+                    counts[n] = 0 if self.strategy.hit(item, *identifiers) else item.amount + 1
+        except Exception:  # noqa: BLE001 — Redis down: serve rather than refuse everyone
+            self._warn()
+            return []
+        return [item for item, count in zip(items, counts) if count > item.amount]
+
+    def _redis_incr(self, items, identifiers):
+        """What FixedWindowRateLimiter.hit does per limit (limits' own increment script), pipelined."""
+        pipeline = self.storage.get_connection().pipeline(transaction=False)
+        for item in items:
+            self.storage.lua_incr_expire([self.storage.prefixed_key(item.key_for(*identifiers))],
+                                         [item.get_expiry(), 1], client=pipeline)
+        return [int(count) for count in pipeline.execute()]
+
+    def seconds_left(self, item, *identifiers):
+        """Seconds until the window of `item` resets (at least a small positive number)."""
+        if self.down_until and time.monotonic() < self.down_until:
+            return 1.0
+        try:
+            if self.shared:  # limits reads Redis' TTL in whole seconds; a wait needs milliseconds
+                left = self.storage.get_connection(True).pttl(self.storage.prefixed_key(item.key_for(*identifiers)))
+                return max(0.01, left / 1000) if left and left > 0 else 0.01
+            reset = self.strategy.get_window_stats(item, *identifiers).reset_time
+        except Exception:  # noqa: BLE001
+            self._warn()
+            return 1.0
+        return max(0.01, reset - getattr(self.storage, "clock", time.time)())
+
+    def refusal(self, item, *identifiers):
+        return RateLimited(max(1, math.ceil(self.seconds_left(item, *identifiers))), item.amount, _label(item))
+
+    def _warn(self):
+        now = time.monotonic()
+        if self.shared:
+            self.down_until = now + REDIS_RETRY_SECONDS
+        if now - self._last_warning > 60:
+            self._last_warning = now
+            log.warning("rate-limit storage unreachable; requests are let through uncounted", exc_info=True)
+
+
+def _label(item):
+    unit = item.GRANULARITY.name
+    return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
+
+
+def limiter_of(handler):
+    """The application's limiter (one per application; make_app creates it)."""
+    limiter = handler.application.settings.get("limiter")
+    if limiter is None:
+        limiter = handler.application.settings["limiter"] = Limiter.from_environment()
+    return limiter
+
+
+# ---- API calls: one behaviour in every dialect -----------------------------------------------------
+
+async def admit_api_call(handler, bucket):
+    """Count an API call for `bucket`. Over the burst limit it waits for the next window (up to
+    PACE_SECONDS in all, holding no database connection); over the sustained limit, or past the
+    wait budget, it raises RateLimited (a 429 with Retry-After in the dialect's shape)."""
+    limiter = limiter_of(handler)
+    burst, sustained = limits_of("PORTAL_API_RATE_BURST"), limits_of("PORTAL_API_RATE_PER_MINUTE")
+    over = limiter.hit_each(burst + sustained, bucket)  # one round trip; the call counts once a minute
+    for item in over:
+        if item in sustained:
+            raise limiter.refusal(item, bucket)  # waiting would not help
+    waited = 0.0
+    while over:
+        wait = limiter.seconds_left(over[0], bucket) + 0.005
+        if waited + wait > PACE_SECONDS:
+            raise limiter.refusal(over[0], bucket)
+        await asyncio.sleep(wait)
+        waited += wait
+        over = limiter.hit_each(burst, bucket)
+
+
+def charge_address(handler):
+    """Count a call whose key turned out invalid against the client address too (no waiting)."""
+    limiter = limiter_of(handler)
+    bucket = address_bucket(client_address(handler.request))
+    over = limiter.hit(limits_of("PORTAL_API_RATE_BURST") + limits_of("PORTAL_API_RATE_PER_MINUTE"), bucket)
+    if over is not None:
+        raise limiter.refusal(over, bucket)
+
+
+class LimitedApiHandler:
+    """Mixin for the API dialects' base handlers: counts every call before the database is touched.
+
+    A dialect tells which token a request carries (request_token); calls without one count
+    against the client address."""
+
+    def request_token(self):
+        return None
+
+    async def prepare(self):
+        token = None
+        try:
+            token = self.request_token()
+        except Exception:  # noqa: BLE001 — a malformed request is refused by the handler itself
+            token = None
+        bucket = key_bucket(token) if token else address_bucket(client_address(self.request))
+        await admit_api_call(self, bucket)
+        super().prepare()
+
+    def resolve_key(self, token):
+        """api.resolve_key(), with an invalid key counted against the client address as well."""
+        from models import api
+
+        try:
+            return api.resolve_key(token)
+        except api.ApiKeyInvalid:
+            charge_address(self)
+            raise
+
+    def limit_signing(self, email):
+        """Abuse limits on an API signature; raises RateLimited. Calls from a browser (with an
+        Origin header) count against the client address as web signing does; server-to-server calls
+        are bounded by their key's limits. Every attempt naming an address counts against that
+        address's hourly budget of confirmation mails."""
+        if self.request.headers.get("Origin"):
+            admit_signer(self)
+        refusal = mail_refusal(self, email)
+        if refusal is not None:
+            raise refusal
+
+    def signed(self, result, email):
+        """After a stored signature: its mail counts against a repeated signature's interval."""
+        if result is not None and result.created:
+            items = limits_of("PORTAL_SIGN_REPEAT_MAIL_MINUTES")
+            limiter_of(self).hit(items, "repeat", email_bucket(email, result.signature.petition_id))
+
+
+# ---- signing abuse limits ----------------------------------------------------------------------------
+
+class SigningTooFast(RateLimited):
+    code = "rate_limited"
+
+    def __init__(self, retry_after):
+        self.retry_after = retry_after
+        super(RateLimited, self).__init__(
+            f"Too many signatures from your network in a short time. Fix: wait {retry_after} s (see Retry-After) "
+            "and try again.", retry_after=retry_after)
+
+
+class TooManyMails(RateLimited):
+    code = "too_many_mails"
+
+    def __init__(self, retry_after):
+        self.retry_after = retry_after
+        super(RateLimited, self).__init__(
+            "Too many confirmation mails were sent to this email address recently. Fix: let the signer confirm "
+            f"the mail they have, or try again in {retry_after} s (see Retry-After).", retry_after=retry_after)
+
+
+# The web page's words (translated where shown).
+SIGNING_TOO_FAST_PAGE = N_("Too many signatures came from your network in a short time. Please wait %(minutes)s "
+                           "minutes and try again.")
+
+
+def email_bucket(email, petition_id=None):
+    """An address's bucket: its hash (no address is stored in the limiter, in memory or Redis)."""
+    from models.user import normalise_email
+
+    digest = hashlib.sha256(normalise_email(email).encode("utf-8")).hexdigest()[:32]
+    return f"mail:{digest}" if petition_id is None else f"mail:{digest}:{petition_id}"
+
+
+def admit_signer(handler):
+    """Count a signing attempt from the client's address; raise SigningTooFast over the limit."""
+    limiter = limiter_of(handler)
+    bucket = address_bucket(client_address(handler.request))
+    over = limiter.hit(limits_of("PORTAL_SIGN_RATE_PER_CLIENT"), "sign", bucket)
+    if over is not None:
+        raise SigningTooFast(max(1, math.ceil(limiter.seconds_left(over, "sign", bucket))))
+
+
+def mail_refusal(handler, email, petition_id=None):
+    """Count a confirmation mail to `email`; the refusal (TooManyMails) when it must not be sent.
+
+    With a petition (the web form, whose every attempt mails): a repeated signature of that
+    petition mails at most once per PORTAL_SIGN_REPEAT_MAIL_MINUTES. Across petitions, at most
+    PORTAL_SIGN_MAILS_PER_EMAIL_PER_HOUR mails."""
+    limiter = limiter_of(handler)
+    if petition_id is not None:
+        bucket = email_bucket(email, petition_id)
+        over = limiter.hit(limits_of("PORTAL_SIGN_REPEAT_MAIL_MINUTES"), "repeat", bucket)
+        if over is not None:
+            return TooManyMails(max(1, math.ceil(limiter.seconds_left(over, "repeat", bucket))))
+    bucket = email_bucket(email)
+    over = limiter.hit(limits_of("PORTAL_SIGN_MAILS_PER_EMAIL_PER_HOUR"), "hour", bucket)
+    if over is not None:
+        return TooManyMails(max(1, math.ceil(limiter.seconds_left(over, "hour", bucket))))
+    return None
