@@ -324,8 +324,7 @@ def cmd_worker(args):
         from jobs.scheduler import start_scheduler
         from models import metrics
 
-        if task_id in (None, 0):  # one metrics listener per machine address
-            metrics.serve_separately()
+        metrics.serve_separately()
         scheduler = start_scheduler()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

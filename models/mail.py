@@ -119,7 +119,9 @@ def params_row(to_address, template, params, dedupe_key=None, language=None):
     now = clock.now()
     return {"to_address": to_address, "subject": "", "body": "", "kind": template,
             "language": i18n.normalise(language) or i18n.default_language(), "dedupe_key": dedupe_key,
-            "params": json.dumps(params, separators=(",", ":")), "next_attempt_at": min(now, clock.wall_now()),
+            # the public address of the process that queued it: links point there whoever delivers
+            "params": json.dumps({**params, "_base_url": config.current().base_url}, separators=(",", ":")),
+            "next_attempt_at": min(now, clock.wall_now()),
             "created_at": now}
 
 
@@ -141,7 +143,10 @@ def content(message):
     loader = _CONTEXTS.get(message.kind)
     if loader is None:
         raise MailObsolete(f"no parameters loader for {message.kind}")
-    context = dict(loader(json.loads(message.params)))
+    params = json.loads(message.params)
+    context = dict(loader(params))
+    if params.get("_base_url"):
+        context.setdefault("base_url", params["_base_url"])
     # the row's language is the recipient's (params_row); a loader may not override it
     context.pop("language", None)
     return render(message.kind, language=message.language, **context)

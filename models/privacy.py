@@ -45,8 +45,8 @@ def withdraw_token(signature):
     return f"{signature.id}-{_mac('withdraw', f'{signature.id}:{signature.email}')[:32]}"
 
 
-def withdraw_url(signature):
-    return f"{config.current().base_url}/signatures/withdraw/{withdraw_token(signature)}"
+def withdraw_url(signature, base_url=None):
+    return f"{base_url or config.current().base_url}/signatures/withdraw/{withdraw_token(signature)}"
 
 
 def signature_for_withdrawal(token):

@@ -76,15 +76,15 @@ def _new_token():
     return token, hash_token(token)
 
 
-def confirm_url(token):
-    return f"{config.current().base_url}/signatures/confirm/{token}"
+def confirm_url(token, base_url=None):
+    return f"{base_url or config.current().base_url}/signatures/confirm/{token}"
 
 
-def withdraw_url(signature):
+def withdraw_url(signature, base_url=None):
     """The link in every confirmation mail that withdraws the signature (models/privacy.py)."""
     from models import privacy
 
-    return privacy.withdraw_url(signature)
+    return privacy.withdraw_url(signature, base_url)
 
 
 @dataclass
@@ -195,8 +195,9 @@ def _confirmation_context(params):
     signature = Signature.get_or_none(Signature.id == params["signature"])
     if signature is None or signature.token_hash != hash_token(params["token"]):
         raise mail.MailObsolete("the signature is gone or has a newer link")
-    return {"petition": signature.petition, "signature": signature, "url": confirm_url(params["token"]),
-            "withdraw_url": withdraw_url(signature)}
+    base_url = params.get("_base_url")  # where the signer signed (models/mail.params_row)
+    return {"petition": signature.petition, "signature": signature, "url": confirm_url(params["token"], base_url),
+            "withdraw_url": withdraw_url(signature, base_url)}
 
 
 def _insert(pending):

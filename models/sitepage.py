@@ -2,7 +2,6 @@
 contact. Each ships with a default text (Markdown); a site admin may replace it in the admin area
 (stored in `site_page`). The privacy notice's periods are read from the settings the jobs use, so
 what it promises is what the jobs delete."""
-import os
 
 import peewee as pw
 
@@ -84,23 +83,13 @@ lists its petitions and answers.""")),
 SLUGS = tuple(DEFAULTS)
 
 
-def _retention_months():
-    from models import config
-
-    value = getattr(config.current(), "signature_retention_months", None)
-    if value is None:
-        value = os.environ.get("PORTAL_SIGNATURE_RETENTION_MONTHS") or 6
-    return int(value)
-
-
 def facts():
-    """The numbers the privacy notice states, read from the jobs' settings."""
-    from jobs import mail_retention, signature_hygiene
-    from jobs.scheduler import job_settings
+    """The numbers the privacy notice states: the jobs' own settings (models/privacy.periods)."""
+    from models import privacy
 
-    return {"unconfirmed_days": job_settings(signature_hygiene)["delete_after_days"],
-            "mail_days": job_settings(mail_retention)["keep_sent_days"],
-            "retention_months": _retention_months()}
+    periods = privacy.periods()
+    return {"unconfirmed_days": periods["unconfirmed_signature_days"], "mail_days": periods["sent_mail_days"],
+            "retention_months": periods["signature_retention_months"]}
 
 
 def fill(text):

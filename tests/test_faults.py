@@ -53,7 +53,9 @@ class Portal:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_DATA_DIR": str(data_dir),
                "PORTAL_BASE_URL": self.url, "PORTAL_COOKIE_SECRET": "fault-test-" + uuid.uuid4().hex,
-               "PORTAL_RUN_JOBS": "0", "PORTAL_API_RATE_BURST": "0", "PORTAL_API_RATE_PER_MINUTE": "0"}
+               "PORTAL_RUN_JOBS": "0", "PORTAL_API_RATE_BURST": "0", "PORTAL_API_RATE_PER_MINUTE": "0",
+               # one client signs many times on purpose: the abuse limits would refuse it
+               "PORTAL_SIGN_RATE_PER_CLIENT": "0", "PORTAL_SIGN_MAILS_PER_EMAIL_PER_HOUR": "0"}
         self.log = open(Path(data_dir) / f"serve-{self.port}.log", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "portal.py", "serve", "--port", str(self.port), "--processes", str(processes)],

@@ -2,6 +2,7 @@
 page's footer and the terms checkbox, editable by site admins (Markdown, with a preview)."""
 import pytest
 
+from models import config
 from models.petition import Petition
 
 
@@ -22,7 +23,7 @@ async def test_every_page_links_the_four_pages_and_they_answer(web, make):
 async def test_the_privacy_notice_states_the_periods_the_jobs_use(web, monkeypatch):
     monkeypatch.setenv("PORTAL_JOB_SIGNATURE_HYGIENE_DELETE_AFTER_DAYS", "17")
     monkeypatch.setenv("PORTAL_JOB_MAIL_RETENTION_KEEP_SENT_DAYS", "23")
-    monkeypatch.setenv("PORTAL_SIGNATURE_RETENTION_MONTHS", "5")
+    config.configure(config.current().with_(signature_retention_months=5))  # PORTAL_SIGNATURE_RETENTION_MONTHS
     reply = await web.get("/pages/privacy")
     assert "deleted after 17 days" in reply.text
     assert "23 days after they were sent" in reply.text

@@ -357,6 +357,7 @@ async def test_a_handover_date_on_a_closed_petition_is_the_handover(web, make):
     reply = await web.post(f"/workspace/petitions/{later.id}", {**form, "date_projected": "2026-11-30"})
     assert reply.code == 303 and Petition.get_by_id(later.id).status == "to_process"
     clock.set_global(dt.datetime(2026, 11, 30, 9, 0))
+    await web.sign_in(clerk)  # six days on, the session has passed its idle limit
     page = await web.get(f"/workspace/{organisation.slug}?show=no_handover")
     assert later.title in page.text and today.title not in page.text
 
