@@ -281,7 +281,11 @@ def start_portal(url, data_dir, processes, jobs=False):
     env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_DATA_DIR": str(data_dir),
            "PORTAL_BASE_URL": f"http://127.0.0.1:{port}", "PORTAL_COOKIE_SECRET": "bench-" + uuid.uuid4().hex,
            "PORTAL_RUN_JOBS": "1" if jobs else "0", "PORTAL_JOB_DELIVER_MAIL": "every 1s",
-           "PORTAL_API_RATE_BURST": "0", "PORTAL_API_RATE_PER_MINUTE": "0"}
+           "PORTAL_API_RATE_BURST": "0", "PORTAL_API_RATE_PER_MINUTE": "0",
+           # the load generator is one client address signing thousands of times: the per-client
+           # abuse limit would refuse it (each signature has its own address, so the per-address
+           # mail limits stay on); bench/ratelimit.py measures the limiter's cost
+           "PORTAL_SIGN_RATE_PER_CLIENT": "0"}
     log = open(Path(data_dir) / f"serve-{port}.log", "ab")
     process = subprocess.Popen([sys.executable, "portal.py", "serve", "--port", str(port),
                                 "--processes", str(processes)], cwd=ROOT, env=env, stdout=log, stderr=log)
