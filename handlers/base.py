@@ -247,11 +247,12 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_cookie(LANGUAGE_COOKIE, code, expires_days=365, httponly=True, samesite="Lax",
                         secure=self.request.protocol == "https")
 
-    def render(self, template_name, **kwargs):
-        # a page's words depend on the language chosen from these headers
+    def language_headers(self):
+        """A page's words depend on the language chosen from these headers (every rendered page:
+        render() and the pages the micro-cache keeps, which finish with render_string())."""
         self.set_header("Content-Language", i18n.html_lang(self.locale))
-        self.add_header("Vary", "Accept-Language, Cookie")
-        return super().render(template_name, **kwargs)
+        if "Accept-Language" not in ",".join(self._headers.get_list("Vary")):
+            self.add_header("Vary", "Accept-Language, Cookie")
 
     # ---- access: every page checks through these, the rules themselves are in models/ ----
     @property
@@ -333,6 +334,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
             kwargs["error_summary"] = [item for value in kwargs.values() if isinstance(value, Form)
                                        for item in field_errors(value)]
+        self.language_headers()
         return super().render_string(template_name, **kwargs)
 
     # ---- errors ----

@@ -43,7 +43,7 @@ class CachedPageMixin:
         per language), filling in this visitor's XSRF field. Errors render() raises are not kept."""
         locale = getattr(getattr(self, "locale", None), "code", "")
         html, etag = cache.pages.get((key, locale), lambda: self._render_shared(render))
-        self.set_header("Vary", "Accept-Language, Cookie")
+        self.language_headers()  # Content-Language and Vary, cached or not
         if XSRF_PLACEHOLDER in html or NONCE_PLACEHOLDER in html:
             # each visitor's own token (setting its cookie when it has none): only its browser keeps it;
             # and this response's CSP nonce, the one its header names
