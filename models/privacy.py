@@ -89,9 +89,10 @@ def withdraw(token):
 # ---- "what do you hold about me" -----------------------------------------------------------------
 
 def request_signer_data(email):
-    """Mail the address a list of the signatures under it, each with its withdrawal link. Silent
-    (no mail) when there are none, or when one was sent within DATA_REQUEST_INTERVAL; the caller
-    shows the same page either way, so the form reveals nothing."""
+    """Mail the address a list of the signatures under it, each with its withdrawal link, in the
+    language of the latest signature (the page it was made on). Silent (no mail) when there are
+    none, or when one was sent within DATA_REQUEST_INTERVAL; the caller shows the same page either
+    way, so the form reveals nothing."""
     address = normalise_email(email)
     if not valid_email(address):
         raise InvalidInput({"email": N_("Give a valid email address, like name@example.org.")})
@@ -105,7 +106,7 @@ def request_signer_data(email):
     items = [{"signature": s, "petition": s.petition, "withdraw_url": withdraw_url(s),
               "withdrawable": withdrawable(s, s.petition) is None} for s in signatures]
     return mail.enqueue(address, "signer_data", dedupe_key=f"signer-data:{_mac('data', address)[:40]}:{slot}",
-                        items=items, periods=periods())
+                        items=items, periods=periods(), language=mail.language_of(signatures[-1]))
 
 
 # ---- accounts -------------------------------------------------------------------------------------

@@ -223,6 +223,7 @@ def test_every_mail_template_renders_in_every_language_without_english_left(make
     import datetime as dt
     from pathlib import Path
 
+    from models import privacy
     from models.petition import Petition
     from models.response import Response
 
@@ -246,7 +247,10 @@ def test_every_mail_template_renders_in_every_language_without_english_left(make
                    url="http://x/link", hours=1, days=7, days_left=3, number=1, maximum=3, delete_after_days=30,
                    note="A note", label=i18n.N_("Open for signatures"), changed={"reference_field": "R-1"},
                    organisation=organisation, inviter=user, invitation=Invitation(), threshold=1000,
-                   for_organisation=False, endpoint=Endpoint())
+                   for_organisation=False, endpoint=Endpoint(), withdraw_url="http://x/withdraw",
+                   items=[{"signature": signature, "petition": petition, "withdraw_url": "http://x/withdraw",
+                           "withdrawable": withdrawable} for withdrawable in (True, False)],
+                   periods=privacy.periods())
     templates = sorted(p.stem for p in (Path(__file__).parent.parent / "templates" / "mail").glob("*.txt"))
     assert len(templates) >= 16
     for language in NON_SOURCE:
