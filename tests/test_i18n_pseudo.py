@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 import peewee as pw
 import pytest
 
-from models import config, i18n
+from models import clock, config, i18n, mail
 from models.audit import Actor
 from models.db import BaseModel
 from models.mail import OutboxMessage
@@ -29,7 +29,7 @@ ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 # Routes that are not pages: JSON, CSV, XML, redirects and form posts only.
 # Names of the API dialects the portal speaks: names, not words to translate.
 PROPER_NAMES = ("We the People API", "We the People", "OSDI API", "OSDI", "JSON", "CSV", "Standard Webhooks")
-NOT_PAGES = re.compile(r"^/(api/|v1/|language|sitemap|signout|healthz|metrics|widgets/|open-data/)|export\\.csv|openapi"
+NOT_PAGES = re.compile(r"^/(api/|v1/|language|sitemap|signout|healthz|metrics|widgets/|open-data/)|export\\.(csv|json)|openapi"
                        r"|\\\.\(json\|csv\)")  # data files (/petitions/x.json), scripts, probes
 
 
@@ -140,19 +140,24 @@ class World:
         self.admin = make.user(is_admin=True, name="Adam Admin")
         self.lead = make.user(name="Lotte Leider")
         p = {}
+        # the handed-over petition opened a month ago: its handover date (20 days ago) and its
+        # answer-due date (yesterday, overdue now) were valid when the clerk recorded them
+        month_ago, recorded = clock.now() - 30 * day, clock.now() - 20 * day
         for status in ("concept", "staging", "live", "to_process", "in_process", "rejected", "withdrawn"):
-            p[status] = make.petition(status, organisation=self.org, lead=self.lead,
-                                      title=f"Verzoekschrift nummer {len(p) + 1} over het park",
-                                      statement="Omdat het moet.", language="nl")
+            with clock.frozen(month_ago if status == "in_process" else clock.now()):
+                p[status] = make.petition(status, organisation=self.org, lead=self.lead,
+                                          title=f"Verzoekschrift nummer {len(p) + 1} over het park",
+                                          statement="Omdat het moet.", language="nl")
         self.petitions = p
         make.signature(p["live"], full_name="Jan de Vries", city="Utrecht", show_name=True, comment="Eens!")
         self.hidden = make.petition("live", organisation=self.org, lead=self.lead, title="Verborgen verzoekschrift")
         Petition.update(hidden=True, hidden_reason="Dubbel ingediend").where(Petition.id == self.hidden.id).execute()
         clerk = Actor.for_user(self.clerk)
-        update_recipient_fields(p["in_process"], clerk, {"reference_field": "KEN-2026-01",
-                                                         "date_projected": (dt.date.today() - 20 * day).isoformat(),
-                                                         "answer_due_date": (dt.date.today() - day).isoformat()})
-        update_recipient_fields(p["to_process"], clerk, {"answer_due_date": (dt.date.today() + 3 * day).isoformat()})
+        with clock.frozen(recorded):
+            update_recipient_fields(p["in_process"], clerk, {"reference_field": "KEN-2026-01",
+                                                             "date_projected": recorded.date().isoformat(),
+                                                             "answer_due_date": (clock.today() + 19 * day).isoformat()})
+        update_recipient_fields(p["to_process"], clerk, {"answer_due_date": (clock.today() + 3 * day).isoformat()})
         answered = make.petition("to_process", organisation=self.org, lead=self.lead, title="Beantwoord verzoekschrift")
         self.response = publish_response(save_draft(self.org, clerk, "Ons antwoord", "<p>Wij doen het.</p>",
                                                     [answered.id]), clerk)
@@ -165,7 +170,7 @@ class World:
         invite(self.manager, self.org, "nieuw@example.nl")
         request_password_reset(self.lead.email)
         sign_up("nieuwe.gebruiker@example.nl", "Nieuwe Gebruiker", "een lang wachtwoord")
-        bodies = "\n".join(m.body for m in OutboxMessage.select())
+        bodies = "\n".join(mail.content(m)[1] for m in OutboxMessage.select())  # some are rendered at delivery
         from models import webhooks
 
         settings = config.current()
@@ -176,18 +181,21 @@ class World:
         finally:
             config.configure(settings)
         self.tokens = {kind: re.search(rf"/{kind}/([A-Za-z0-9_\-]+)", bodies).group(1)
-                       for kind in ("signatures/confirm", "invitations", "reset", "confirm-email")}
+                       for kind in ("signatures/confirm", "signatures/withdraw", "invitations", "reset",
+                                    "confirm-email")}
 
     def pages(self):
         """(role, method, path, form) for every page, as each kind of visitor sees it."""
         p, org, t = self.petitions, self.org, self.tokens
         live, draft_id = p["live"], p["concept"].id
         anonymous = [
-            "/", "/?q=park", "/answered", "/organisations", f"/organisations/{org.slug}",
-            f"/petitions/{live.slug}", f"/petitions/{self.answered.slug}", f"/petitions/{p['to_process'].slug}",
+            "/", "/?q=park", "/petitions", "/petitions?q=park&status=open", "/answered", "/organisations",
+            f"/organisations/{org.slug}", f"/petitions/{live.slug}", f"/petitions/{live.slug}/chart.svg", f"/petitions/{self.answered.slug}", f"/petitions/{p['to_process'].slug}",
             f"/petitions/{live.slug}/signed", "/responses", f"/responses/{self.response.id}",
             "/signin", "/signup", "/reset", f"/signatures/confirm/{t['signatures/confirm']}",
             f"/reset/{t['reset']}", f"/invitations/{t['invitations']}", f"/confirm-email/{t['confirm-email']}",
+            f"/signatures/withdraw/{t['signatures/withdraw']}", "/my-data",
+            "/pages/terms", "/pages/privacy", "/pages/accessibility", "/pages/contact",
             "/no/such/page", "/api/v1/docs", "/v1/docs", "/api/osdi/v1/docs",
             "/open-data", "/accountability", f"/organisations/{org.slug}/accountability",
             f"/petitions/{live.slug}/widget/count", f"/petitions/{live.slug}/widget/sign",
@@ -195,10 +203,11 @@ class World:
         rows = [("anonymous", "GET", path, None) for path in anonymous]
         rows += [("anonymous", "POST", f"/petitions/{live.slug}/sign", {"email": "not an address"}),
                  ("anonymous", "POST", "/signin", {"email": "x@example.org", "password": "wrong"}),
-                 ("anonymous", "POST", "/signup", {"email": "bad"})]
+                 ("anonymous", "POST", "/signup", {"email": "bad"}),
+                 ("anonymous", "POST", "/my-data", {"email": "not an address"})]
         petitioner = ["/my/petitions", f"/my/petitions/{draft_id}", f"/my/petitions/{live.id}",
                       f"/my/petitions/{p['rejected'].id}", f"/my/petitions/{self.answered.id}", "/my/petitions/new",
-                      f"/my/petitions/{draft_id}/edit", "/account/password", "/user/api-tokens",
+                      f"/my/petitions/{draft_id}/edit", "/account", "/account/password", "/user/api-tokens",
                       f"/petitions/{live.slug}/api-settings"]
         rows += [("petitioner", "GET", path, None) for path in petitioner]
         rows += [("petitioner", "POST", "/my/petitions/new", {"title": "x"}),
@@ -218,7 +227,8 @@ class World:
         rows += [("moderator", "GET", path, None) for path in moderator]
         admin = ["/admin", "/admin/organisations", "/admin/organisations/new", f"/admin/organisations/{org.slug}",
                  f"/admin/organisations/{org.slug}/members", "/admin/users", "/admin/petitions",
-                 "/admin/petitions?hidden=1", "/admin/jobs", f"/moderation/{p['rejected'].id}",
+                 "/admin/petitions?hidden=1", "/admin/jobs", "/admin/pages", "/admin/pages/privacy",
+                 "/admin/api-keys", f"/moderation/{p['rejected'].id}",
                  f"/moderation/{self.hidden.id}"]
         rows += [("admin", "GET", path, None) for path in admin]
         return rows
@@ -248,9 +258,11 @@ async def each_page(web, world, language):
         web.cookies["language"] = language
         reply = await (web.get(path) if method == "GET" else web.post(path, form))
         assert reply.code < 500, f"{role} {method} {path}: {reply.code}"
-        # the page says its language (widgets name the language of the page that embeds them)
+        # the page says its language (widgets name the language of the page that embeds them; the
+        # chart is an image, its words are checked all the same)
         assert f'<html lang="{i18n.html_lang(language)}">' in reply.text or reply.code in (302, 303) \
-            or "/widget/" in path, (language, path)
+            or "/widget/" in path or reply.headers.get("Content-Type", "").startswith("image/svg+xml"), \
+            (language, path)
         yield role, method, path, reply
 
 
