@@ -213,7 +213,7 @@ def prepare(url, data_dir):
                             hidden=False)
         for n in range(30):
             make.signature(petition)
-        _, token = issue_key(make.user(), "bench", ["create"])
+        _, token = issue_key(make.user(), "bench", ["create"], is_partner=True)  # a campaign site's partner key
     db.close()
     if hasattr(db.obj, "close_all"):
         db.obj.close_all()
