@@ -34,8 +34,14 @@ HERE = Path(__file__).resolve().parent
 ID = r"([^/]+)"  # a petition or organisation, by numeric id or slug
 
 ROUTES = [
+    # A viral petition's hot paths first: Tornado tries the routes in order (no path below matches these)
+    (r"/api/v1/petitions/" + ID + r"/signature-count", api_v1.SignatureCountHandler),
+    (r"/api/v1/petitions/" + ID + r"/signatures", api_v1.ForbrukermaktSignaturesHandler),
+
     # open data, accountability, widgets (issue 14); before /petitions/{id}, which would take "slug.json"
     (r"/petitions/([a-z0-9\-]{1,100})\.(json|csv)", open_data.PetitionDataHandler),
+    (r"/", public.HomeHandler),  # hot too; the public pages follow below
+    (r"/petitions/" + ID, public.PetitionHandler),
     (r"/petitions/" + ID + r"/widget/(count|sign)", widgets.WidgetHandler),
     (r"/widgets/petition\.js", widgets.WidgetScriptHandler),
     (r"/petitions/" + ID + r"/widget-key", widgets.WidgetKeyHandler),
@@ -50,9 +56,7 @@ ROUTES = [
     (r"/api/v1/webhooks/(\d{1,9})", webhooks.ApiWebhookHandler),
 
     # public pages
-    (r"/", public.HomeHandler),
     (r"/petitions", public.SearchHandler),
-    (r"/petitions/" + ID, public.PetitionHandler),
     (r"/petitions/" + ID + r"/sign", public.SignHandler),
     (r"/petitions/" + ID + r"/signed", public.SignedHandler),
     (r"/petitions/" + ID + r"/chart\.svg", public.ChartHandler),
@@ -119,9 +123,7 @@ ROUTES = [
     (r"/api/v1/docs", openapi_v1.DocsHandler),
     (r"/api/v1/petitions", api_v1.PetitionsHandler),
     (r"/api/v1/petitions/" + ID, api_v1.PetitionHandler),
-    (r"/api/v1/petitions/" + ID + r"/signatures", api_v1.ForbrukermaktSignaturesHandler),
     (r"/api/v1/petitions/" + ID + r"/signature", api_v1.PetitionsEuSignatureHandler),
-    (r"/api/v1/petitions/" + ID + r"/signature-count", api_v1.SignatureCountHandler),
     (r"/api/v1/signatures", api_v1.SignaturesHandler),
     (r"/api/v1/organisations", api_v1.OrganisationsHandler),
     (r"/api/v1/organisations/" + ID, api_v1.OrganisationHandler),

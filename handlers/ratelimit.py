@@ -17,6 +17,7 @@ The client address is `client_address()`: the peer, or the address a trusted pro
 """
 import asyncio
 import collections
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -112,6 +113,7 @@ def trusted_proxies(env=None):
     return cached
 
 
+@functools.lru_cache(maxsize=4096)  # every request parses its peer's address: keep the recent ones
 def _address(text):
     try:
         address = ipaddress.ip_address(text.strip().strip("[]"))
@@ -158,8 +160,8 @@ def client_address(request, env=None):
 
 def forwarded_protocol(request, env=None):
     """'https' or 'http' as a trusted proxy says (X-Forwarded-Proto, X-Scheme); else the connection's."""
-    peer = _address(request.remote_ip or "")
-    if _trusted(peer, trusted_proxies(env)):
+    networks = trusted_proxies(env)
+    if networks and _trusted(_address(request.remote_ip or ""), networks):
         value = (request.headers.get("X-Forwarded-Proto") or request.headers.get("X-Scheme") or "").strip().lower()
         value = value.split(",")[-1].strip()
         if value in ("http", "https"):
