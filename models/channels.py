@@ -128,7 +128,7 @@ def cors_origin(name, origin):
     if not origin:
         return None
     try:
-        petition = api.petition_by_key(name)
+        petition = api.signing_petition(name)  # cached, like the signing checks that follow (models/cache.py)
     except NotFound:  # an unknown petition has no allowed domains
         return None
     return origin if api.origin_allowed(petition, origin) else None
