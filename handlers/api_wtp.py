@@ -459,17 +459,39 @@ class SignatureCreateHandler(WtpHandler):
             body = {}
         return (self.query_token() or self.text(body, "api_key") or self.text(body, "signature_source_api_key"))
 
+    async def prepare(self):
+        try:
+            await super().prepare()
+        finally:  # a refusal while preparing (the rate limit's 429) is readable by an allowed site too
+            self.allow_petition_origin()
+
+    allowed_origin = None
+
+    def set_default_headers(self):
+        super().set_default_headers()
+        if self.allowed_origin:  # again after an error answer clears the headers
+            self.set_header("Access-Control-Allow-Origin", self.allowed_origin)
+            self.set_header("Access-Control-Expose-Headers", "Retry-After")
+            self.set_header("Vary", "Origin")
+
+    def allow_petition_origin(self):
+        """A browser form on one of the named petition's allowed domains reads every answer."""
+        origin = self.request.headers.get("Origin")
+        try:
+            petition_key = self.text(self.body(), "petition_id") if origin else None
+        except Exception:  # noqa: BLE001 — post() answers a malformed body in the envelope
+            petition_key = None
+        self.allowed_origin = channels.cors_origin(petition_key, origin) if petition_key else None
+        self.set_default_headers()
+
     async def post(self):
         """Refusals in models/channels.py's order, each with We the People's errorCode: no or unknown
         petition (75 / 76), not open for signatures or submissions disabled (74), origin (403), key
-        (85), scope (403), fields (75); a repeated address gets the same 200 (nothing is revealed)."""
+        (85), scope (403), fields (75); a repeated address gets the same 200 (nothing is revealed).
+        (CORS for the petition's allowed domains was set in prepare.)"""
         body = self.body()
         origin = self.request.headers.get("Origin")
         petition_key = self.text(body, "petition_id")
-        allowed = channels.cors_origin(petition_key, origin) if petition_key else None
-        if allowed:  # a browser form on one of the petition's allowed domains reads every answer
-            self.set_header("Access-Control-Allow-Origin", allowed)
-            self.set_header("Vary", "Origin")
         # The seed passes the key as ?api_key=; its error message also names signature_source_api_key.
         token = self.query_token() or self.text(body, "api_key") or self.text(body, "signature_source_api_key")
         try:

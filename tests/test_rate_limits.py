@@ -154,6 +154,20 @@ async def test_a_browser_on_an_allowed_site_can_read_a_429_from_the_signing_rout
 
 
 @pytest.mark.gen_test(timeout=120)
+async def test_a_browser_on_an_allowed_site_can_read_a_429_from_we_the_peoples_signing(web, make, monkeypatch):
+    monkeypatch.setenv("PORTAL_API_RATE_BURST", "0")
+    monkeypatch.setenv("PORTAL_API_RATE_PER_MINUTE", "1")
+    lead, token = signer_key(make)
+    petition = api_petition(make, lead)
+    assert (await api_sign(web, "wtp", petition, token, "first@example.org", origin=ORIGIN)).code == 200
+    limited = await api_sign(web, "wtp", petition, token, "second@example.org", origin=ORIGIN)
+    assert_limited_in_shape("wtp", limited)
+    assert limited.headers["Access-Control-Allow-Origin"] == ORIGIN
+    elsewhere = await api_sign(web, "wtp", petition, token, "third@example.org", origin="https://elsewhere.example")
+    assert elsewhere.code == 429 and "Access-Control-Allow-Origin" not in elsewhere.headers
+
+
+@pytest.mark.gen_test(timeout=120)
 async def test_a_burst_beyond_the_wait_budget_answers_429(web, make, monkeypatch):
     monkeypatch.setenv("PORTAL_API_RATE_BURST", "1")
     monkeypatch.setenv("PORTAL_API_RATE_PER_MINUTE", "1000")
