@@ -27,7 +27,7 @@ MAX_WORDS = 12
 PG_CONFIG = ("CASE language WHEN 'nl' THEN 'dutch'::regconfig WHEN 'de' THEN 'german'::regconfig "
              "WHEN 'fr' THEN 'french'::regconfig WHEN 'es' THEN 'spanish'::regconfig "
              "WHEN 'it' THEN 'italian'::regconfig WHEN 'sv' THEN 'swedish'::regconfig "
-             "WHEN 'da' THEN 'danish'::regconfig WHEN 'no' THEN 'norwegian'::regconfig "
+             "WHEN 'da' THEN 'danish'::regconfig WHEN 'nb' THEN 'norwegian'::regconfig "
              "WHEN 'fi' THEN 'finnish'::regconfig WHEN 'pt' THEN 'portuguese'::regconfig "
              "WHEN 'en' THEN 'english'::regconfig ELSE 'simple'::regconfig END")
 PG_DOCUMENT = ("setweight(to_tsvector(" + PG_CONFIG + ", coalesce(title, '')), 'A') || "
