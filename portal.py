@@ -220,18 +220,23 @@ def cmd_serve(args):
     except ValueError as error:
         sys.exit(f"error: {error}")
 
+    several = args.processes != 1
     try:
-        sockets = tornado.netutil.bind_sockets(args.port, address=args.address)
+        sockets = tornado.netutil.bind_sockets(args.port, address=args.address, reuse_port=several)
     except OSError as error:
         sys.exit(f"error: cannot listen on {args.address}:{args.port}: {error.strerror or error}"
                  + (" (another program is using this port; choose another with --port)"
                     if error.errno == errno.EADDRINUSE else ""))
 
-    # Bound first (above), then forked: the children share the listening sockets (the kernel spreads
-    # the connections). Each child opens its own database pool after the fork; a child that dies is
-    # replaced by the parent (tornado.process.fork_processes).
+    # Several processes: the port was only tried above. Each child binds its own socket with
+    # SO_REUSEPORT, so the kernel spreads new connections evenly over the children (with one shared
+    # socket, whichever child woke first accepted a whole burst of connections and kept them). Each
+    # child opens its own database pool after the fork; a child that dies is replaced by the parent
+    # (tornado.process.fork_processes).
     task_id = None
-    if args.processes != 1:
+    if several:
+        for sock in sockets:
+            sock.close()
         db.close()
         if hasattr(db.obj, "close_all"):
             db.obj.close_all()
@@ -240,6 +245,7 @@ def cmd_serve(args):
         log.info("serving on http://%s:%s with %d processes (public address %s)", args.address, args.port,
                  count, settings.base_url)
         task_id = tornado.process.fork_processes(count, max_restarts=1_000_000)
+        sockets = tornado.netutil.bind_sockets(args.port, address=args.address, reuse_port=True)
         bind(settings.database_url)  # this child's own connections
     # The scheduled jobs run in one process only: the only one, or the first child (a replaced
     # first child takes them over).

@@ -19,9 +19,9 @@ class Hello(tornado.web.RequestHandler):
 
 def main():
     port, processes = int(sys.argv[1]), int(sys.argv[2])
-    sockets = tornado.netutil.bind_sockets(port, address="127.0.0.1")
-    if processes != 1:
+    if processes != 1:  # as portal.py serve: each child its own SO_REUSEPORT socket
         tornado.process.fork_processes(processes)
+    sockets = tornado.netutil.bind_sockets(port, address="127.0.0.1", reuse_port=processes != 1)
 
     async def serve():
         server = tornado.httpserver.HTTPServer(tornado.web.Application([(r"/.*", Hello)]))
