@@ -385,7 +385,7 @@ def organisation_by_key(key):
 TEST_KEY_COUNT = 3  # petitions.eu: a test key reads every count as 3 (see models/channels.py)
 
 
-# What the signing checks read of a petition (check_submission, check_signable, the duplicate's mail).
+# What the signing checks read of a petition (models/channels.py, check_signable, the duplicate's mail).
 SIGNING_COLUMNS = (Petition.id, Petition.slug, Petition.title, Petition.organisation, Petition.lead_petitioner,
                    Petition.status, Petition.opens_at, Petition.closes_at, Petition.closed_at, Petition.hidden, Petition.api_enabled,
                    Petition.allowed_domains, Petition.language)

@@ -27,11 +27,11 @@ def widget_petition(key):
 
 
 def progress(petition):
-    """(threshold, percent 0-100) towards the organisation's signature threshold."""
-    threshold = petition.organisation.signature_threshold or 0
-    if threshold <= 0:
+    """(threshold, percent 0-100) towards the organisation's signature threshold, as the petition
+    page shows it (Petition.threshold / threshold_percent); no threshold: (0, 100)."""
+    if petition.threshold is None:
         return 0, 100
-    return threshold, min(100, int(petition.signature_count * 100 / threshold))
+    return petition.threshold, petition.threshold_percent
 
 
 def language(requested, petition):
