@@ -276,9 +276,9 @@ class OsdiHandler(LimitedApiHandler, JsonHandler):
         email = osdi.signer_email(body)
         if email:
             channels.check_signing(petition, key)  # its refusals come before the abuse limits
-            self.limit_signing(email)
+            await self.limit_signing(email)
         result = await osdi.record_signature(key, petition, body)
-        self.signed(result, email)
+        await self.signed(result, email)
         if not result.created and result.signature.api_key_id != key.id:
             # The address had signed through another channel: say only that the request was
             # accepted (OSDI's minimal answer), not when or what that signer wrote.

@@ -340,10 +340,10 @@ class SigningHandler(ApiV1Handler):
         channels.check_signing(petition, key, key_error, origin, self.origin_required)
         params.parse_language(self.arg("language"))
         fields = self.signer_fields(self.get_json_body())
-        self.limit_signing(fields["email"])
+        await self.limit_signing(fields["email"])
         result = await signatures.submit_async(petition, **fields, source=self.source, api_key=key, origin=origin,
                                                notify_duplicate=False, language=self.requested_language())
-        self.signed(result, fields["email"])
+        await self.signed(result, fields["email"])
         if not result.created:
             raise api.SignatureExists()
         self.accepted()

@@ -521,13 +521,13 @@ class SignatureCreateHandler(WtpHandler):
         if missing:
             raise self.missing(missing, required)
         email = self.text(body, "email")
-        self.limit_signing(email)
+        await self.limit_signing(email)
         try:
             result = await submit_async(petition, full_name=f"{self.text(body, 'first_name')} {self.text(body, 'last_name')}",
                                         email=email, postal_code=self.text(body, "zip"), city=self.text(body, "city"),
                                         state=self.text(body, "state"), country=self.text(body, "country"),
                                         show_name=False, source="wtp", api_key=key, notify_duplicate=False)
-            self.signed(result, email)
+            await self.signed(result, email)
         except NotSignable as error:
             raise self.not_accepting(petition, error) from None
         # The same answer whether or not the address had signed before (no address is confirmed or denied).

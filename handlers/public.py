@@ -117,7 +117,7 @@ class SignHandler(PetitionHandler):
     async def post(self, slug):
         petition = visible_petition(self, slug)
         try:
-            ratelimit.admit_signer(self)  # per client address: every attempt counts
+            await ratelimit.admit_signer(self)  # per client address: every attempt counts
         except ratelimit.SigningTooFast as error:
             return self.too_fast(error)
         form = SignForm(self.form_data())
@@ -133,7 +133,7 @@ class SignHandler(PetitionHandler):
             # Past the mail limits of this address nothing is stored or sent, and the visitor sees the
             # same "check your mail" page: the page never tells whether an address signed.
             result = None
-            if ratelimit.mail_refusal(self, email, petition.id) is None:
+            if await ratelimit.mail_refusal(self, email, petition.id) is None:
                 # the signer's mails are in the language of the page they signed on
                 result = await signatures.submit_async(petition, show_name=form.show_name.data,
                                                        wants_notice=form.wants_notice.data, source="web",

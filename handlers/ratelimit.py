@@ -240,16 +240,130 @@ class QuietMemoryStorage(MemoryStorage):
         return self.expirations.get(key, self.clock())
 
 
-REDIS_TIMEOUT = 0.5  # seconds a Redis call may block the IOLoop
+REDIS_TIMEOUT = 0.5  # seconds a Redis call may take (the synchronous ones block the IOLoop that long)
 REDIS_RETRY_SECONDS = 5  # after a Redis failure, requests go uncounted this long before Redis is tried again
+SYNC_SECONDS = 0.02  # how often a process sends its requests' hits to Redis (SharedWindows)
+
+
+class SharedWindows:
+    """Redis windows for requests, counted here and sent in batches.
+
+    A round trip to Redis per request cost about half of a cached read's throughput (and a blocking
+    one stalls every request while Redis is slow). So a hit is counted in this process at once and
+    sent with the others in one pipelined round trip (limits' own increment script with their
+    number, and each window's remaining time), within SYNC_SECONDS. Redis answers with every
+    process's count so far. A request is judged on that shared count plus this process's hits not
+    sent yet; when what this process knows of a window is older than SYNC_SECONDS, the request waits
+    for a batch to learn it afresh (a busy window is refreshed by the batches anyway). So a limit
+    may be passed across processes and machines by at most what the others admitted within one
+    SYNC_SECONDS. Every hit reaches Redis unless Redis is unreachable (then requests pass
+    uncounted, as with the synchronous path)."""
+
+    MAX_KEYS = 100_000  # windows remembered; expired ones are dropped when there are more
+
+    def __init__(self, limiter):
+        self.limiter = limiter
+        self.unsent = {}  # Redis key -> [window seconds, hits not sent yet]
+        self.known = {}  # Redis key -> (count in Redis, monotonic time its window ends, when learned)
+        self.next_batch = None  # (future resolved once the batch is answered, its timer handle, its delay)
+
+    @property
+    def scheduled(self):
+        return self.next_batch is not None
+
+    async def hit_each(self, items, identifiers):
+        now = time.monotonic()
+        hits, stale = [], False
+        for item in items:
+            key = self.limiter.storage.prefixed_key(item.key_for(*identifiers))
+            pending = self.unsent.get(key)
+            if pending is None:
+                pending = self.unsent[key] = [item.get_expiry(), 0]
+            pending[1] += 1
+            learned = self.known.get(key)
+            stale = stale or learned is None or now - learned[2] > SYNC_SECONDS
+            hits.append((item, key, pending[1]))  # this hit's place among the batch's hits of key
+        batch = self._batch(0 if stale else SYNC_SECONDS)
+        if stale:  # judged on the count Redis gives this batch: the hits before it, then its place
+            answers = await batch
+            if answers is None:  # Redis unreachable: serve rather than refuse
+                return []
+            return [item for item, key, place in hits
+                    if answers[key][0] - answers[key][1] + place > item.amount]
+        over = []
+        for item, key, place in hits:  # the last count Redis gave, then this hit's place among the unsent
+            count, ends, _learned = self.known[key]
+            if (count if ends > now else 0) + place > item.amount:
+                over.append(item)
+        return over
+
+    def seconds_left(self, key):
+        """Seconds until the window of `key` ends, as the last batch said (None: not known)."""
+        left = self.known.get(key, (0, 0.0, 0.0))[1] - time.monotonic()
+        return left if left > 0 else None
+
+    def _batch(self, delay):
+        """The future of the batch that will carry the hits counted so far, sent within `delay`."""
+        loop = asyncio.get_running_loop()
+        if self.next_batch is not None and self.next_batch[2] <= delay:
+            return self.next_batch[0]
+        if self.next_batch is not None:  # sooner than planned
+            self.next_batch[1].cancel()
+            future = self.next_batch[0]
+        else:
+            future = loop.create_future()
+        self.next_batch = (future, loop.call_later(delay, self._start), delay)
+        return future
+
+    def _start(self):
+        future, _handle, _delay = self.next_batch
+        self.next_batch = None
+        batch, self.unsent = self.unsent, {}
+        task = asyncio.ensure_future(self._send(batch))
+        task.add_done_callback(lambda task: future.done() or future.set_result(task.result()))
+
+    async def _send(self, batch):
+        """Send a batch; {key: (count in Redis, hits this batch sent)}, or None when Redis failed."""
+        try:
+            if not batch:
+                return {}
+            client, script = self.limiter._async_client()
+            pipeline = client.pipeline(transaction=False)
+            for key, (expiry, hits) in batch.items():
+                await script([key], [expiry, hits], client=pipeline)
+                pipeline.pttl(key)
+            answers = await pipeline.execute()
+            now = time.monotonic()
+            if len(self.known) > self.MAX_KEYS:
+                self.known = {key: value for key, value in self.known.items() if value[1] > now}
+            counts = {}
+            for n, (key, (_expiry, hits)) in enumerate(batch.items()):
+                count, left = int(answers[2 * n]), int(answers[2 * n + 1])
+                self.known[key] = (count, now + max(left, 0) / 1000, now)
+                counts[key] = (count, hits)
+            return counts
+        except Exception:  # noqa: BLE001 — Redis down: these hits go uncounted (serve rather than refuse)
+            self.limiter._warn()
+            return None
+        finally:
+            if self.unsent and self.next_batch is None:  # hits counted while this batch was out
+                self._batch(SYNC_SECONDS)
 
 
 class Limiter:
     """Fixed windows in memory or Redis. A Redis failure lets requests through uncounted (and logs):
-    every call blocks at most REDIS_TIMEOUT, and after a failure Redis is left alone for
-    REDIS_RETRY_SECONDS, so an unreachable Redis does not stall the IOLoop on every request."""
+    every call waits at most REDIS_TIMEOUT, and after a failure Redis is left alone for
+    REDIS_RETRY_SECONDS, so an unreachable Redis does not stall requests.
+
+    Requests count with hit_each_async(): with Redis, through SharedWindows (counted in the
+    process, sent to Redis every SYNC_SECONDS without blocking the IOLoop). The synchronous
+    hit()/hit_each() count in Redis at once, blocking: for rare paths (an invalid key) and for code
+    outside the IOLoop."""
 
     def __init__(self, redis_url=None, prefix="portal"):
+        self.redis_url = redis_url
+        self._async_redis = None  # (pid, loop, client, script): made in each process and loop that uses it
+        self.windows = SharedWindows(self) if redis_url else None
         if redis_url:
             self.storage = storage_from_string(redis_url, key_prefix=prefix, socket_timeout=REDIS_TIMEOUT,
                                                socket_connect_timeout=REDIS_TIMEOUT)
@@ -286,6 +400,28 @@ class Limiter:
             return []
         return [item for item, count in zip(items, counts) if count > item.amount]
 
+    async def hit_each_async(self, items, *identifiers):
+        """hit_each() for request handlers, on the IOLoop: with Redis, counted through SharedWindows."""
+        if not self.shared or not items:
+            return self.hit_each(items, *identifiers)
+        if self.down_until and time.monotonic() < self.down_until:
+            return []
+        return await self.windows.hit_each(items, identifiers)
+
+    def _async_client(self):
+        """This process's asyncio Redis client for the running loop (a forked child, or a test's new
+        loop, makes its own: a client's connections belong to one loop)."""
+        import redis.asyncio
+
+        loop = asyncio.get_running_loop()
+        current = self._async_redis
+        if current is None or current[0] != os.getpid() or current[1] is not loop:
+            client = redis.asyncio.Redis.from_url(self.redis_url, socket_timeout=REDIS_TIMEOUT,
+                                                  socket_connect_timeout=REDIS_TIMEOUT)
+            script = client.register_script(self.storage.lua_incr_expire.script)
+            current = self._async_redis = (os.getpid(), loop, client, script)
+        return current[2], current[3]
+
     def _redis_incr(self, items, identifiers):
         """What FixedWindowRateLimiter.hit does per limit (limits' own increment script), pipelined."""
         pipeline = self.storage.get_connection().pipeline(transaction=False)
@@ -300,6 +436,9 @@ class Limiter:
             return 1.0
         try:
             if self.shared:  # limits reads Redis' TTL in whole seconds; a wait needs milliseconds
+                left = self.windows.seconds_left(self.storage.prefixed_key(item.key_for(*identifiers)))
+                if left is not None:
+                    return max(0.01, left)
                 left = self.storage.get_connection(True).pttl(self.storage.prefixed_key(item.key_for(*identifiers)))
                 return max(0.01, left / 1000) if left and left > 0 else 0.01
             reset = self.strategy.get_window_stats(item, *identifiers).reset_time
@@ -341,7 +480,7 @@ async def admit_api_call(handler, bucket):
     wait budget, it raises RateLimited (a 429 with Retry-After in the dialect's shape)."""
     limiter = limiter_of(handler)
     burst, sustained = limits_of("PORTAL_API_RATE_BURST"), limits_of("PORTAL_API_RATE_PER_MINUTE")
-    over = limiter.hit_each(burst + sustained, bucket)  # one round trip; the call counts once a minute
+    over = await limiter.hit_each_async(burst + sustained, bucket)  # one round trip; the call counts once a minute
     for item in over:
         if item in sustained:
             raise limiter.refusal(item, bucket)  # waiting would not help
@@ -352,7 +491,7 @@ async def admit_api_call(handler, bucket):
             raise limiter.refusal(over[0], bucket)
         await asyncio.sleep(wait)
         waited += wait
-        over = limiter.hit_each(burst, bucket)
+        over = await limiter.hit_each_async(burst, bucket)
 
 
 def charge_address(handler):
@@ -393,22 +532,22 @@ class LimitedApiHandler:
             charge_address(self)
             raise
 
-    def limit_signing(self, email):
+    async def limit_signing(self, email):
         """Abuse limits on an API signature; raises RateLimited. Calls from a browser (with an
         Origin header) count against the client address as web signing does; server-to-server calls
         are bounded by their key's limits. Every attempt naming an address counts against that
         address's hourly budget of confirmation mails."""
         if self.request.headers.get("Origin"):
-            admit_signer(self)
-        refusal = mail_refusal(self, email)
+            await admit_signer(self)
+        refusal = await mail_refusal(self, email)
         if refusal is not None:
             raise refusal
 
-    def signed(self, result, email):
+    async def signed(self, result, email):
         """After a stored signature: its mail counts against a repeated signature's interval."""
         if result is not None and result.created:
             items = limits_of("PORTAL_SIGN_REPEAT_MAIL_MINUTES")
-            limiter_of(self).hit(items, "repeat", email_bucket(email, result.signature.petition_id))
+            await limiter_of(self).hit_each_async(items, "repeat", email_bucket(email, result.signature.petition_id))
 
 
 # ---- signing abuse limits ----------------------------------------------------------------------------
@@ -440,22 +579,27 @@ SIGNING_TOO_FAST_PAGE = N_("Too many signatures came from your network in a shor
 
 def email_bucket(email, petition_id=None):
     """An address's bucket: its hash (no address is stored in the limiter, in memory or Redis)."""
-    from models.user import normalise_email
-
-    digest = hashlib.sha256(normalise_email(email).encode("utf-8")).hexdigest()[:32]
+    digest = _email_digest(email)
     return f"mail:{digest}" if petition_id is None else f"mail:{digest}:{petition_id}"
 
 
-def admit_signer(handler):
+@functools.lru_cache(maxsize=256)  # a signing request asks twice (before and after storing)
+def _email_digest(email):
+    from models.user import normalise_email
+
+    return hashlib.sha256(normalise_email(email).encode("utf-8")).hexdigest()[:32]
+
+
+async def admit_signer(handler):
     """Count a signing attempt from the client's address; raise SigningTooFast over the limit."""
     limiter = limiter_of(handler)
     bucket = address_bucket(client_address(handler.request))
-    over = limiter.hit(limits_of("PORTAL_SIGN_RATE_PER_CLIENT"), "sign", bucket)
-    if over is not None:
-        raise SigningTooFast(max(1, math.ceil(limiter.seconds_left(over, "sign", bucket))))
+    over = await limiter.hit_each_async(limits_of("PORTAL_SIGN_RATE_PER_CLIENT"), "sign", bucket)
+    if over:
+        raise SigningTooFast(max(1, math.ceil(limiter.seconds_left(over[0], "sign", bucket))))
 
 
-def mail_refusal(handler, email, petition_id=None):
+async def mail_refusal(handler, email, petition_id=None):
     """Count a confirmation mail to `email`; the refusal (TooManyMails) when it must not be sent.
 
     With a petition (the web form, whose every attempt mails): a repeated signature of that
@@ -464,11 +608,11 @@ def mail_refusal(handler, email, petition_id=None):
     limiter = limiter_of(handler)
     if petition_id is not None:
         bucket = email_bucket(email, petition_id)
-        over = limiter.hit(limits_of("PORTAL_SIGN_REPEAT_MAIL_MINUTES"), "repeat", bucket)
-        if over is not None:
-            return TooManyMails(max(1, math.ceil(limiter.seconds_left(over, "repeat", bucket))))
+        over = await limiter.hit_each_async(limits_of("PORTAL_SIGN_REPEAT_MAIL_MINUTES"), "repeat", bucket)
+        if over:
+            return TooManyMails(max(1, math.ceil(limiter.seconds_left(over[0], "repeat", bucket))))
     bucket = email_bucket(email)
-    over = limiter.hit(limits_of("PORTAL_SIGN_MAILS_PER_EMAIL_PER_HOUR"), "hour", bucket)
-    if over is not None:
-        return TooManyMails(max(1, math.ceil(limiter.seconds_left(over, "hour", bucket))))
+    over = await limiter.hit_each_async(limits_of("PORTAL_SIGN_MAILS_PER_EMAIL_PER_HOUR"), "hour", bucket)
+    if over:
+        return TooManyMails(max(1, math.ceil(limiter.seconds_left(over[0], "hour", bucket))))
     return None

@@ -61,10 +61,18 @@ def authorised(header):
 
 # ---- recording ---------------------------------------------------------------------------------------
 
+_children = {}  # (route, method, status) -> (counter child, histogram child): labels() per request costs
+
+
 def request_finished(route, method, status, seconds):
-    method = method if method in METHODS else "other"
-    REQUESTS.labels(route, method, str(status)).inc()
-    LATENCY.labels(route, method).observe(seconds)
+    children = _children.get((route, method, status))
+    if children is None:
+        label = method if method in METHODS else "other"
+        children = (REQUESTS.labels(route, label, str(status)), LATENCY.labels(route, label))
+        if len(_children) < 10_000:  # routes are patterns and methods few; a bound all the same
+            _children[(route, method, status)] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def signature_accepted(channel):

@@ -105,13 +105,18 @@ LABELS = {  # (as a sentence starts, within a sentence)
 
 
 def _clean(value, limit, field, errors, required=False, label=None):
+    if value is None and not required:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if value and len(value) <= limit:  # the usual case, without building a message
+            return value
     start, within = LABELS.get(field, (field.capitalize(), field))
     if value is None:
         value = ""
     if not isinstance(value, str):
         errors[field] = N_("Give %(field)s as text.", field=within)
         return None
-    value = value.strip()
     if required and not value:
         errors[field] = N_("%(field)s is required.", field=start)
     elif len(value) > limit:

@@ -304,3 +304,33 @@ async def test_health_checks_stay_out_of_the_access_log_unless_they_fail(web):
         access.setLevel(level)
     lines = [(r.levelno, r.getMessage().split(" ")[0]) for r in keep.records if "/healthz" in r.getMessage()]
     assert lines == [(logging.DEBUG, "200"), (logging.ERROR, "503")]
+
+
+def test_the_access_log_is_written_in_batches_without_losing_lines(database, tmp_path):
+    """serve writes access lines through a buffer (no write per request): they appear within about
+    a second while the server is idle, in the log format, redacted; and stopping it loses none."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "w") as output:
+        server = subprocess.Popen([sys.executable, str(ROOT / "portal.py"), "serve", "--port", str(port)],
+                                  cwd=str(ROOT), env=child_env(database, PORTAL_RUN_JOBS="false"), stdout=output,
+                                  stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/organisations"), timeout=120, what="serve")
+        assert _get(f"http://127.0.0.1:{port}/no/such/page")[0] == 404  # a warning: written at once
+        assert _get(f"http://127.0.0.1:{port}/petitions?q=someone%40example.org")[0] == 200
+        # no more requests: the periodic flush writes what the buffer holds
+        wait_for(lambda: "GET /petitions?" in log.read_text(), timeout=120, what="the access line of the search")
+        lines = log.read_text().splitlines()
+        search = next(line for line in lines if "GET /petitions?" in line)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO tornado\.access: 200 GET "
+                            r"/petitions\?q=\[address\] \d+\.\d\dms", search), search
+        assert "someone" not in log.read_text()
+        assert any("WARNING tornado.access: 404 GET /no/such/page" in line for line in lines), lines
+        for _ in range(20):
+            assert _get(f"http://127.0.0.1:{port}/organisations")[0] == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=120)
+    # stopped with SIGTERM right after the requests: every line is written
+    assert log.read_text().count("GET /organisations") >= 21
