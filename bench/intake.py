@@ -1,7 +1,7 @@
 """Benchmark of issue 10 (a viral petition): intake, counts and pages against ceilings measured in
 the same run, on PostgreSQL and SQLite, with 1 and N processes.
 
-    .venv/bin/python bench/intake.py [--seconds 5] [--processes 2] [--connections 32]
+    .venv/bin/python bench/intake.py [--seconds 5] [--processes 2] [--connections 128]
 
 It starts everything itself: a Tornado hello-world (bench/hello.py) with 1 and N processes,
 pgbench running the two inserts of a signature (signature row + queued mail) in one transaction,
@@ -375,7 +375,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=5, help="per measurement (default 5)")
     parser.add_argument("--processes", type=int, default=2, help="N, the multi-process runs (default 2)")
-    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
+    # A viral petition is many signers at once: with 128 connections the intake writer's batches
+    # fill (with 32 they hold a dozen rows), and p99 stays far under the goal's 200 ms. The
+    # ceilings are measured with the same number.
+    parser.add_argument("--connections", type=int, default=128, help="concurrent connections (default 128)")
     args = parser.parse_args()
     seconds, n, connections = args.seconds, args.processes, args.connections
     admin_url = os.environ.get("PORTAL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -6,6 +6,7 @@ transport concern: handlers/ratelimit.py.)
 Nothing here knows about Tornado: a dialect (native v1, We the People, OSDI) passes in what it
 read from the request and maps the DomainErrors raised here to its own error shape.
 """
+import functools
 import ipaddress
 import math
 import re
@@ -266,6 +267,7 @@ class DomainLinesInvalid(InvalidInput):
         super().__init__({"allowed_domains": " ".join(self.lines)})
 
 
+@functools.lru_cache(maxsize=1024)  # a signing request asks two or three times; sites are few
 def origin_host(origin):
     """'hostname[:port]' of an Origin header (lower case; default ports dropped), or None."""
     if not origin or origin == "null" or len(origin) > 255:
