@@ -18,6 +18,7 @@ RETRY_AFTER_SECONDS = 10
 
 def set_plain_security_headers(handler):
     """The hardening headers of every answer (handlers/base.py) for these lean non-page handlers."""
+    handler.clear_header("Server")
     handler.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
     handler.set_header("X-Frame-Options", "DENY")
     handler.set_header("X-Content-Type-Options", "nosniff")

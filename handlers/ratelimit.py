@@ -513,13 +513,14 @@ class LimitedApiHandler:
         return None
 
     async def prepare(self):
-        token = None
-        try:
-            token = self.request_token()
-        except Exception:  # noqa: BLE001 — a malformed request is refused by the handler itself
+        if limits_of("PORTAL_API_RATE_BURST") or limits_of("PORTAL_API_RATE_PER_MINUTE"):  # else nothing to count
             token = None
-        bucket = key_bucket(token) if token else address_bucket(client_address(self.request))
-        await admit_api_call(self, bucket)
+            try:
+                token = self.request_token()
+            except Exception:  # noqa: BLE001 — a malformed request is refused by the handler itself
+                token = None
+            bucket = key_bucket(token) if token else address_bucket(client_address(self.request))
+            await admit_api_call(self, bucket)
         super().prepare()
 
     def resolve_key(self, token):

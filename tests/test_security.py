@@ -371,3 +371,26 @@ async def test_every_route_answers_with_the_hardening_headers(web, make, relaxed
         assert headers.get("Referrer-Policy"), path
         checked.append(path)
     assert len(skipped) <= 5, skipped
+
+
+@pytest.mark.gen_test
+async def test_no_answer_names_the_server_software(web, make):
+    petition = make.petition()
+    page = await web.get("/")
+    stylesheet = re.search(r'href="(/static/style\.css[^"]*)"', page.text).group(1)
+    for path in ("/", f"/petitions/{petition.slug}", f"/api/v1/petitions/{petition.slug}/signature-count",
+                 "/no/such/page", "/healthz", stylesheet):
+        reply = await web.get(path)
+        assert "Server" not in reply.headers, (path, reply.headers.get("Server"))
+
+
+@pytest.mark.gen_test
+async def test_every_answer_carries_a_current_date(web):
+    import email.utils
+    import time
+
+    for path in ("/", "/api/v1/petitions/none-such/signature-count", "/no/such/page"):
+        reply = await web.get(path)
+        sent = email.utils.parsedate_to_datetime(reply.headers["Date"]).timestamp()
+        assert abs(sent - time.time()) < 120, (path, reply.headers["Date"])
+        assert reply.headers["Date"].endswith(" GMT")
