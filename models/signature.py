@@ -214,6 +214,15 @@ def _insert(pending):
     return SubmitResult(signature, True)
 
 
+def _as_stored(model, row):
+    """A model instance holding a row just inserted, as peewee builds one read from the database
+    (its data set directly: Model(**row) sets each field through its descriptor, and marks it
+    changed, which cost the intake writer a tenth of its time per row)."""
+    instance = model(__no_default__=True)
+    instance.__data__ = {**model._meta.get_default_dict(), **row}
+    return instance
+
+
 def store_batch(pendings):
     """Write new signatures and their confirmation mails in one transaction (the intake writer):
     one multi-row INSERT per table. Any failure (a duplicate) raises, and the writer retries row by
@@ -221,7 +230,7 @@ def store_batch(pendings):
     with db.atomic():
         inserted = insert_rows(Signature, [pending.row for pending in pendings], returning=("id", "token_hash"))
         ids = {token_hash: signature_id for signature_id, token_hash in inserted}
-        signatures = [Signature(id=ids[pending.row["token_hash"]], **pending.row) for pending in pendings]
+        signatures = [_as_stored(Signature, {**pending.row, "id": ids[pending.row["token_hash"]]}) for pending in pendings]
         insert_rows(mail.OutboxMessage, [
             mail.params_row(signature.email, "confirm_signature", _confirmation_params(signature.id, pending.token),
                             language=signature.language)
