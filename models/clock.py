@@ -4,21 +4,28 @@ All timestamps are naive UTC datetimes (the same on SQLite and PostgreSQL).
 """
 import datetime as dt
 import threading
+import time
 
 _override = threading.local()
 _global_override = None
+_second = (0, None)  # (Unix second, that second as a naive UTC datetime): a signature reads the time five times
 
 
 def now() -> dt.datetime:
     value = getattr(_override, "value", None) or _global_override
     if value is not None:
         return value
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return wall_now()
 
 
 def wall_now() -> dt.datetime:
     """The real time, whatever the clock is pinned to (for leases and for when mail is due)."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    global _second
+    second = int(time.time())
+    cached = _second
+    if cached[0] != second:
+        cached = _second = (second, dt.datetime(1970, 1, 1) + dt.timedelta(seconds=second))
+    return cached[1]
 
 
 def today() -> dt.date:

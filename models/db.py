@@ -64,7 +64,8 @@ def insert_rows(model, rows, returning=()):
            f'VALUES {", ".join([placeholder] * len(rows))}')
     if returning:
         sql += " RETURNING " + ", ".join(f'"{model._meta.fields[name].column_name}"' for name in returning)
-    params = [field.db_value(row[name]) for row in rows for name, field in zip(names, fields)]
+    params = [None if row[name] is None else field.db_value(row[name])  # most optional fields are empty
+              for row in rows for name, field in zip(names, fields)]
     cursor = db.execute_sql(sql, params)
     return cursor.fetchall() if returning else None
 
