@@ -124,6 +124,13 @@ def _address(text):
     return address
 
 
+@functools.lru_cache(maxsize=4096)
+def _peer_text(remote_ip):
+    """A peer's address in its normal text form (IPv4 inside IPv6 unwrapped), or the raw text."""
+    peer = _address(remote_ip)
+    return str(peer) if peer is not None else (remote_ip or "unknown")
+
+
 def _trusted(address, networks):
     return address is not None and any(address in network for network in networks)
 
@@ -136,10 +143,13 @@ def client_address(request, env=None):
     cached = getattr(request, "_portal_client_address", None)
     if cached is not None:
         return cached
-    peer = _address(request.remote_ip or "")
     networks = trusted_proxies(env)
+    if not networks:  # the usual case without a proxy: the peer's address, as text
+        request._portal_client_address = result = _peer_text(request.remote_ip or "")
+        return result
+    peer = _address(request.remote_ip or "")
     result = str(peer) if peer is not None else (request.remote_ip or "unknown")
-    if networks and _trusted(peer, networks):
+    if _trusted(peer, networks):
         chain = [part for header in request.headers.get_list("X-Forwarded-For") for part in header.split(",")]
         chain = [part for part in chain if part.strip()]
         found = None
@@ -169,6 +179,7 @@ def forwarded_protocol(request, env=None):
     return request.protocol
 
 
+@functools.lru_cache(maxsize=4096)  # every anonymous API call asks; the addresses seen lately repeat
 def address_bucket(address):
     """The bucket of a client address: IPv6 clients by their /64 (one household's or one server's
     prefix), so that rotating addresses inside it does not escape a limit."""
@@ -240,6 +251,13 @@ class QuietMemoryStorage(MemoryStorage):
         return self.expirations.get(key, self.clock())
 
 
+@functools.lru_cache(maxsize=8192)  # a call builds the same keys as the caller's previous calls
+def window_keys(items, identifiers):
+    """((key, seconds) of each limit's window for these identifiers: what FixedWindowRateLimiter.hit
+    builds on every hit (limits' key_for and get_expiry)."""
+    return tuple((item.key_for(*identifiers), item.get_expiry()) for item in items)
+
+
 REDIS_TIMEOUT = 0.5  # seconds a Redis call may take (the synchronous ones block the IOLoop that long)
 REDIS_RETRY_SECONDS = 5  # after a Redis failure, requests go uncounted this long before Redis is tried again
 SYNC_SECONDS = 0.02  # how often a process sends its requests' hits to Redis (SharedWindows)
@@ -274,8 +292,8 @@ class SharedWindows:
     async def hit_each(self, items, identifiers):
         now = time.monotonic()
         hits, stale = [], False
-        for item in items:
-            key = self.limiter.storage.prefixed_key(item.key_for(*identifiers))
+        for item, (window, _expiry) in zip(items, window_keys(tuple(items), identifiers)):
+            key = self.limiter.storage.prefixed_key(window)
             pending = self.unsent.get(key)
             if pending is None:
                 pending = self.unsent[key] = [item.get_expiry(), 0]
@@ -391,10 +409,12 @@ class Limiter:
         try:
             if self.shared and len(items) > 1:
                 counts = self._redis_incr(items, identifiers)
-            else:
+            elif self.shared:
                 counts = [None] * len(items)
                 for n, item in enumerate(items):
                     counts[n] = 0 if self.strategy.hit(item, *identifiers) else item.amount + 1
+            else:  # FixedWindowRateLimiter.hit (storage.incr of each window), with the windows' keys kept
+                counts = [self.storage.incr(key, expiry) for key, expiry in window_keys(tuple(items), identifiers)]
         except Exception:  # noqa: BLE001 — Redis down: serve rather than refuse everyone
             self._warn()
             return []
