@@ -666,8 +666,12 @@ class BufferedLogHandler(logging.StreamHandler):
 
     def __init__(self):
         # our own buffered stream over fd 2: sys.stderr is line-buffered (a write per line)
-        super().__init__(open(os.dup(sys.stderr.fileno()), "w", buffering=64 * 1024, encoding="utf-8",
-                              errors="backslashreplace"))
+        try:
+            stream = open(os.dup(sys.stderr.fileno()), "w", buffering=64 * 1024, encoding="utf-8",
+                          errors="backslashreplace")
+        except (AttributeError, OSError, ValueError):  # no file descriptor behind stderr: write to it as it is
+            stream = sys.stderr
+        super().__init__(stream)
         self.flushed_at = 0.0
         self.setFormatter(logging.Formatter(self.FORMAT))
         self._second, self._stamp = None, ""
