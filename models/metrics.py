@@ -75,7 +75,7 @@ def request_finished(route, method, status, seconds):
     children[1].observe(seconds)
 
 
-def signature_accepted(channel):
+def signature_accepted(channel, count=1):
     child = _channels.get(channel)
     if child is None:
         # a channel is a short word from our code (web, api_v1, wtp, osdi); anything else is not a label
@@ -83,7 +83,7 @@ def signature_accepted(channel):
                                   else "other")
         if len(_channels) < 100:
             _channels[channel] = child
-    child.inc()
+    child.inc(count)
 
 
 _channels = {}  # channel -> its counter child (labels() on every signature costs)

@@ -3,6 +3,7 @@
 One signature per email per petition is a database constraint; a duplicate is detected by the
 constraint, not by a check-then-insert. Counts show confirmed signatures only.
 """
+import collections
 import datetime as dt
 import re
 import secrets
@@ -238,8 +239,8 @@ def store_batch(pendings):
         for signature, pending in zip(signatures, pendings):
             if pending.after_insert is not None:
                 pending.after_insert(signature)
-    for pending in pendings:
-        metrics.signature_accepted(pending.row["source"])
+    for source, count in collections.Counter(pending.row["source"] for pending in pendings).items():
+        metrics.signature_accepted(source, count)
     return [SubmitResult(signature, True) for signature in signatures]
 
 
