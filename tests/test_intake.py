@@ -165,3 +165,26 @@ def test_an_unreachable_or_locked_database_means_503_not_500(backend):
     else:
         assert isinstance(from_database(pw.OperationalError("database is locked")), ServiceUnavailable)
         assert from_database(pw.OperationalError('near "selec": syntax error')) is None  # a bug stays a 500
+
+
+def test_a_batch_stores_every_character_a_signer_may_send(make):
+    """The writer's batch (one multi-row INSERT per table) stores text exactly: line breaks, tabs,
+    backslashes, quotes and letters beyond ASCII in a comment; and each mail names its own signature."""
+    from models import signature as signatures
+
+    petition = make.petition()
+    comments = ["Line one\nline two\r\nand a\ttab", "C:\\path\\to\\N and \\N", "It's \"quoted\"; ünïcödé ✓ 東京",
+                None]
+    pendings = [signatures.prepare(petition, full_name=f"Signer {n} Doe", email=f"batch{n}@example.org",
+                                   comment=comment, source="api_v1", notify_duplicate=False)
+                for n, comment in enumerate(comments)]
+    results = signatures.store_batch(pendings)
+    for result, comment in zip(results, comments):
+        stored = Signature.get_by_id(result.signature.id)
+        assert stored.comment == (comment.strip() if comment else None)
+        assert stored.email == result.signature.email and stored.petition_id == petition.id
+        mail = OutboxMessage.get(OutboxMessage.to_address == stored.email)
+        assert json.loads(mail.params)["signature"] == stored.id
+    # the batch's ids come from the table's own sequence: the next insert does not collide
+    after = signatures.submit(petition, full_name="After Batch", email="after@example.org")
+    assert after.created and after.signature.id > max(result.signature.id for result in results)
