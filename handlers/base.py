@@ -174,10 +174,20 @@ class BaseHandler(tornado.web.RequestHandler):
                       else N_("A value in the request contains text that is not valid UTF-8."))
             raise tornado.web.HTTPError(400, reason=reason) from None
 
+    def head(self, *args, **kwargs):
+        """HEAD is GET without the body (Tornado's flush() drops it): link checkers, monitors and
+        proxies ask so. Where there is no GET, a 405 as before."""
+        get = getattr(self, "get", None)
+        if get is None:
+            raise tornado.web.HTTPError(405)
+        return get(*args, **kwargs)
+
     def _check_method_takes_path(self):
         """One handler class may serve several routes (a page and its actions): a method that does
         not take this route's path parameters does not serve this address, a 405, not a TypeError."""
         name = self.request.method.lower()
+        if name == "head":  # served by get(): it decides
+            name = "get"
         shape = (type(self), name, len(self.path_args), tuple(self.path_kwargs))
         takes = _TAKES_PATH.get(shape)
         if takes is None:

@@ -394,3 +394,16 @@ async def test_every_answer_carries_a_current_date(web):
         sent = email.utils.parsedate_to_datetime(reply.headers["Date"]).timestamp()
         assert abs(sent - time.time()) < 120, (path, reply.headers["Date"])
         assert reply.headers["Date"].endswith(" GMT")
+
+
+@pytest.mark.gen_test
+async def test_head_answers_like_get_without_a_body(web, make):
+    petition = make.petition()
+    for path in ("/", f"/petitions/{petition.slug}", f"/api/v1/petitions/{petition.slug}/signature-count",
+                 "/organisations"):
+        reply = await web.fetch(path, method="HEAD")
+        assert reply.code == 200 and reply.body == b"", path
+        assert int(reply.headers["Content-Length"]) > 0, path
+    assert (await web.fetch("/no/such/page", method="HEAD")).code == 404
+    assert (await web.fetch(f"/petitions/{petition.slug}/sign", method="HEAD")).code == 200
+    assert (await web.fetch("/signout", method="HEAD")).code == 405  # an action: POST only
