@@ -31,17 +31,10 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from httpload import free_port, read_response  # noqa: E402 -- bench/ is the script's own folder
 
 ORIGIN = "https://bench.example"
 LIMIT = 120  # seconds to wait for a server to come up (a loaded machine is slow, not broken)
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_up(url, process):
@@ -137,17 +130,7 @@ async def _python_load(url, seconds, connections, mode, prefix, token, origin):
                 n += 1
                 started = time.monotonic()
                 writer.write(request(n, number))
-                status = int((await reader.readline()).split()[1])
-                length = 0
-                while True:
-                    line = await reader.readline()
-                    if line in (b"\r\n", b""):
-                        break
-                    name, _, value = line.decode("latin-1").partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value)
-                if length:
-                    await reader.readexactly(length)
+                status = await read_response(reader)
                 latencies.append(time.monotonic() - started)
                 statuses[status] += 1
             except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):

@@ -24,14 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from httpload import free_port, read_response  # noqa: E402 -- bench/ is the script's own folder
 
 HIGH = str(10 ** 9)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def base_env(scratch):
@@ -85,17 +80,7 @@ async def load(port, path, requests, concurrency):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for _ in counter:
             writer.write(request)
-            status_line = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            status = int(status_line.split()[1])
+            status = await read_response(reader)
             statuses[status] = statuses.get(status, 0) + 1
         writer.close()
 

@@ -404,15 +404,11 @@ class Limiter:
 
     def hit_each(self, items, *identifiers):
         """Count one hit on each limit (with Redis in one round trip); the limits now over, in order."""
-        if self.down_until and time.monotonic() < self.down_until:
+        if not items or (self.down_until and time.monotonic() < self.down_until):
             return []
         try:
-            if self.shared and len(items) > 1:
+            if self.shared:
                 counts = self._redis_incr(items, identifiers)
-            elif self.shared:
-                counts = [None] * len(items)
-                for n, item in enumerate(items):
-                    counts[n] = 0 if self.strategy.hit(item, *identifiers) else item.amount + 1
             else:  # FixedWindowRateLimiter.hit (storage.incr of each window), with the windows' keys kept
                 counts = [self.storage.incr(key, expiry) for key, expiry in window_keys(tuple(items), identifiers)]
         except Exception:  # noqa: BLE001 — Redis down: serve rather than refuse everyone
@@ -445,9 +441,8 @@ class Limiter:
     def _redis_incr(self, items, identifiers):
         """What FixedWindowRateLimiter.hit does per limit (limits' own increment script), pipelined."""
         pipeline = self.storage.get_connection().pipeline(transaction=False)
-        for item in items:
-            self.storage.lua_incr_expire([self.storage.prefixed_key(item.key_for(*identifiers))],
-                                         [item.get_expiry(), 1], client=pipeline)
+        for key, expiry in window_keys(tuple(items), identifiers):
+            self.storage.lua_incr_expire([self.storage.prefixed_key(key)], [expiry, 1], client=pipeline)
         return [int(count) for count in pipeline.execute()]
 
     def seconds_left(self, item, *identifiers):
