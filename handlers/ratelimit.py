@@ -284,10 +284,12 @@ class SharedWindows:
         self.unsent = {}  # Redis key -> [window seconds, hits not sent yet]
         self.known = {}  # Redis key -> (count in Redis, monotonic time its window ends, when learned)
         self.next_batch = None  # (future resolved once the batch is answered, its timer handle, its delay)
+        self.in_flight = 0  # batches sent and not answered yet
 
     @property
-    def scheduled(self):
-        return self.next_batch is not None
+    def idle(self):
+        """Every hit counted here has been answered by Redis (none waiting, none on its way)."""
+        return not self.unsent and self.next_batch is None and not self.in_flight
 
     async def hit_each(self, items, identifiers):
         now = time.monotonic()
@@ -337,6 +339,7 @@ class SharedWindows:
         future, _handle, _delay = self.next_batch
         self.next_batch = None
         batch, self.unsent = self.unsent, {}
+        self.in_flight += 1
         task = asyncio.ensure_future(self._send(batch))
         task.add_done_callback(lambda task: future.done() or future.set_result(task.result()))
 
@@ -364,6 +367,7 @@ class SharedWindows:
             self.limiter._warn()
             return None
         finally:
+            self.in_flight -= 1
             if self.unsent and self.next_batch is None:  # hits counted while this batch was out
                 self._batch(SYNC_SECONDS)
 

@@ -259,8 +259,8 @@ async def until(condition, seconds=60):
 
 
 def sent(*limiters):
-    """Every hit these limiters counted has gone to Redis (SharedWindows' batches)."""
-    return lambda: all(not limiter.windows.unsent and not limiter.windows.scheduled for limiter in limiters)
+    """Every hit these limiters counted has been answered by Redis (SharedWindows' batches)."""
+    return lambda: all(limiter.windows.idle for limiter in limiters)
 
 
 def redis_instances(database, count=2):
@@ -326,13 +326,15 @@ async def test_an_unreachable_redis_lets_requests_through(web, make, database):
 
 
 @pytest.mark.gen_test(timeout=120)
-async def test_requests_counted_in_batches_all_reach_redis_and_two_processes_stay_near_the_limit():
+async def test_requests_counted_in_batches_all_reach_redis_and_two_processes_stay_near_the_limit(monkeypatch):
     """Two limiters (two processes) count 300 concurrent calls against 100 per minute: every hit is
     in Redis afterwards, and together they admit the limit plus at most what the other admitted
     within one batch interval."""
     from limits import RateLimitItemPerMinute
 
     redis_or_skip()
+    # a Redis call that times out leaves its hits uncounted (by design); a busy machine is not that
+    monkeypatch.setattr(ratelimit, "REDIS_TIMEOUT", 30)
     prefix = f"portal-test-{uuid.uuid4().hex[:12]}"
     limiters = [ratelimit.Limiter(REDIS_URL, prefix) for _ in range(2)]
     item = RateLimitItemPerMinute(100)
