@@ -61,10 +61,13 @@ class ApiV1Handler(LimitedApiHandler, JsonHandler):
             self.allow_origin(origin)
 
     def allow_origin(self, origin):
+        """CORS headers for `origin` (one of a petition's allowed domains: no line break can be in it,
+        so straight into the headers, as set_default_headers does, on every signing answer)."""
         self.cors_origin = origin
-        self.set_header("Access-Control-Allow-Origin", origin)
-        self.set_header("Access-Control-Expose-Headers", "Retry-After")
-        self.set_header("Vary", "Origin")
+        headers = self._headers
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Expose-Headers"] = "Retry-After"
+        headers["Vary"] = "Origin"
 
     # ---- parameters and keys ----
     def arg(self, name):
@@ -445,7 +448,7 @@ class SignatureCountHandler(ApiV1Handler):
 
     def set_default_headers(self):
         super().set_default_headers()
-        self.set_header("Access-Control-Allow-Origin", "*")  # every answer, errors included
+        self._headers["Access-Control-Allow-Origin"] = "*"  # every answer, errors included
 
     def get(self, name):
         origin = self.request.headers.get("Origin")

@@ -65,6 +65,9 @@ _TAKES_PATH = {}  # (handler class, method, path arguments' shape) -> does the m
 NUL_MESSAGE = N_("The request contained a NUL character; remove it and try again.")
 
 
+NO_FRAMING = ("'none'",)
+JSON_CSP = "default-src 'none'; frame-ancestors 'none'"  # a JSON answer loads nothing and is framed by nobody
+
 _date = [0, ""]  # [second, its HTTP date]: formatted once a second, not for every answer
 
 
@@ -97,7 +100,7 @@ class BaseHandler(tornado.web.RequestHandler):
     def frame_ancestors(self):
         """Who may show this page in a frame (CSP frame-ancestors sources). Nobody by default;
         a page meant for embedding (a widget) overrides this."""
-        return ["'none'"]
+        return NO_FRAMING
 
     @property
     def csp_nonce(self):
@@ -118,10 +121,11 @@ class BaseHandler(tornado.web.RequestHandler):
     permissions_policy = PERMISSIONS_POLICY  # for documents; JSON answers have no features to refuse
 
     def set_security_headers(self):
-        self.set_header("Content-Security-Policy", self.content_security_policy())
-        # constant values straight into the headers: set_header's checks cost on every answer
+        # values straight into the headers (built here, no newline can be in them): set_header's
+        # checks cost on every answer
         headers = self._headers
-        if self.frame_ancestors() == ["'none'"]:
+        headers["Content-Security-Policy"] = self.content_security_policy()
+        if tuple(self.frame_ancestors()) == NO_FRAMING:
             headers["X-Frame-Options"] = "DENY"
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = self.referrer_policy
@@ -450,7 +454,10 @@ class JsonHandler(BaseHandler):
         return None
 
     def content_security_policy(self):
-        return "default-src 'none'; frame-ancestors " + " ".join(self.frame_ancestors())
+        ancestors = tuple(self.frame_ancestors())
+        if ancestors == NO_FRAMING:
+            return JSON_CSP
+        return "default-src 'none'; frame-ancestors " + " ".join(ancestors)
 
     referrer_policy = "no-referrer"
     permissions_policy = None

@@ -47,9 +47,31 @@ DEFAULTS = {
 
 # ---- settings (read from the environment; parsed once per distinct value) -------------------------
 
+def environment_value(name):
+    """os.environ.get(name) for the settings read on every request (limits, trusted proxies).
+
+    They are read each time, not kept, so that a changed environment (as in tests) counts at once;
+    but os.environ.get encodes the name and decodes the value on each call, which costs about as
+    much as the rest of a limit check. Its own bytes store is read directly where there is one."""
+    data = getattr(os.environ, "_data", None)
+    if data is None or not isinstance(next(iter(data), b""), bytes):  # not POSIX: the public path
+        return os.environ.get(name)
+    raw = data.get(_encoded(name))
+    return None if raw is None else _decoded(raw)
+
+
+@functools.lru_cache(maxsize=64)
+def _encoded(name):
+    return os.fsencode(name)
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded(raw):
+    return os.fsdecode(raw)
+
+
 def setting(name, env=None):
-    env = os.environ if env is None else env
-    value = env.get(name)
+    value = environment_value(name) if env is None else env.get(name)
     return DEFAULTS[name] if value is None or not value.strip() else value.strip()
 
 
@@ -98,8 +120,7 @@ _networks = {}
 
 def trusted_proxies(env=None):
     """The networks of PORTAL_TRUSTED_PROXIES (addresses or CIDR networks, comma or space separated)."""
-    env = os.environ if env is None else env
-    raw = env.get("PORTAL_TRUSTED_PROXIES") or ""
+    raw = (environment_value("PORTAL_TRUSTED_PROXIES") if env is None else env.get("PORTAL_TRUSTED_PROXIES")) or ""
     cached = _networks.get(raw)
     if cached is None:
         cached = []

@@ -59,19 +59,15 @@ class Writer:
         return await future
 
     def _gather(self):
+        """The first item, and what else arrives within the window (at most max_batch). The thread
+        sleeps through the window and then takes what came: waiting on the queue instead would wake
+        it (and take the GIL from the IOLoop) once per signature of a burst."""
         batch = [self.queue.get()]
-        deadline = time.monotonic() + self.window
+        if self.window:
+            time.sleep(self.window)
         while len(batch) < self.max_batch:
             try:
                 batch.append(self.queue.get_nowait())
-                continue
-            except queue.Empty:
-                pass
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                batch.append(self.queue.get(timeout=remaining))
             except queue.Empty:
                 break
         return batch

@@ -5,6 +5,7 @@ constraint, not by a check-then-insert. Counts show confirmed signatures only.
 """
 import collections
 import datetime as dt
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -127,6 +128,16 @@ def _clean(value, limit, field, errors, required=False, label=None):
 
 def validate(full_name, email, city=None, comment=None, postal_code=None, state=None, country=None):
     """Check a signer's fields; raise InvalidInput naming each wrong one. Returns the cleaned values."""
+    fields = (full_name, email, city, comment, postal_code, state, country)
+    if all(value is None or type(value) is str for value in fields):
+        # a channel checks its body with this (to answer in its own field names) and prepare()
+        # checks again: the second time is a lookup (errors raise, and are not kept)
+        return dict(_validated(*fields))
+    return _validated.__wrapped__(*fields)
+
+
+@functools.lru_cache(maxsize=256)
+def _validated(full_name, email, city, comment, postal_code, state, country):
     errors = {}
     full_name = _clean(full_name, 255, "full_name", errors, required=True, label="your full name")
     if full_name and "full_name" not in errors and not NAME_RE.match(full_name):
