@@ -52,22 +52,27 @@ def environment_value(name):
 
     They are read each time, not kept, so that a changed environment (as in tests) counts at once;
     but os.environ.get encodes the name and decodes the value on each call, which costs about as
-    much as the rest of a limit check. Its own bytes store is read directly where there is one."""
-    data = getattr(os.environ, "_data", None)
-    if data is None or not isinstance(next(iter(data), b""), bytes):  # not POSIX: the public path
+    much as the rest of a limit check. On POSIX its own bytes store is read directly."""
+    if _ENVIRON_BYTES is None:
         return os.environ.get(name)
-    raw = data.get(_encoded(name))
-    return None if raw is None else _decoded(raw)
+    encoded = _ENCODED.get(name)
+    if encoded is None:
+        encoded = _ENCODED[name] = os.fsencode(name)
+    raw = _ENVIRON_BYTES.get(encoded)
+    if raw is None:
+        return None
+    value = _DECODED.get(raw)
+    if value is None:
+        if len(_DECODED) > 256:
+            _DECODED.clear()
+        value = _DECODED[raw] = os.fsdecode(raw)
+    return value
 
 
-@functools.lru_cache(maxsize=64)
-def _encoded(name):
-    return os.fsencode(name)
-
-
-@functools.lru_cache(maxsize=256)
-def _decoded(raw):
-    return os.fsdecode(raw)
+# os.environ's store (bytes names and values on POSIX; os.putenv and monkeypatching change it)
+_ENVIRON_BYTES = os.environ._data if os.name == "posix" and isinstance(getattr(os.environ, "_data", None), dict) \
+    else None
+_ENCODED, _DECODED = {}, {}
 
 
 def setting(name, env=None):
@@ -272,11 +277,20 @@ class QuietMemoryStorage(MemoryStorage):
         return self.expirations.get(key, self.clock())
 
 
-@functools.lru_cache(maxsize=8192)  # a call builds the same keys as the caller's previous calls
 def window_keys(items, identifiers):
     """((key, seconds) of each limit's window for these identifiers: what FixedWindowRateLimiter.hit
-    builds on every hit (limits' key_for and get_expiry)."""
-    return tuple((item.key_for(*identifiers), item.get_expiry()) for item in items)
+    builds on every hit (limits' key_for and get_expiry), with each limit's own part built once: a
+    signer's mail windows are new keys on every signature, so there is nothing to look up."""
+    if not identifiers or not all(type(part) is str for part in identifiers):  # key_for's own way
+        return tuple((item.key_for(*identifiers), item.get_expiry()) for item in items)
+    joined = "/".join(identifiers)
+    return tuple((f"{namespace}/{joined}/{suffix}", expiry) for namespace, suffix, expiry in _key_parts(items))
+
+
+@functools.lru_cache(maxsize=64)
+def _key_parts(items):
+    """(namespace, the key's end, seconds) of each limit: key_for(*identifiers) is namespace/identifiers/end."""
+    return tuple((item.namespace, item.key_for()[len(item.namespace) + 1:], item.get_expiry()) for item in items)
 
 
 REDIS_TIMEOUT = 0.5  # seconds a Redis call may take (the synchronous ones block the IOLoop that long)
