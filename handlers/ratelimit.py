@@ -647,9 +647,12 @@ def _email_digest(email):
 
 async def admit_signer(handler):
     """Count a signing attempt from the client's address; raise SigningTooFast over the limit."""
+    items = limits_of("PORTAL_SIGN_RATE_PER_CLIENT")
+    if not items:  # switched off: nothing to count
+        return
     limiter = limiter_of(handler)
     bucket = address_bucket(client_address(handler.request))
-    over = await limiter.hit_each_async(limits_of("PORTAL_SIGN_RATE_PER_CLIENT"), "sign", bucket)
+    over = await limiter.hit_each_async(items, "sign", bucket)
     if over:
         raise SigningTooFast(max(1, math.ceil(limiter.seconds_left(over[0], "sign", bucket))))
 

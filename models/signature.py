@@ -7,7 +7,6 @@ import collections
 import datetime as dt
 import functools
 import re
-import secrets
 from dataclasses import dataclass
 
 import peewee as pw
@@ -20,7 +19,7 @@ from models.i18n import N_
 from models.petition import STATUS_LABELS, Petition
 from models.sanitize import check_single_line
 from models.user import normalise_email, valid_email
-from models.tokens import hash_token
+from models.tokens import hash_token, token_urlsafe
 
 # petitions.eu: "at least an initial and a name"
 NAME_RE = re.compile(r"\A.+( |\.).+\Z", re.S)
@@ -74,7 +73,7 @@ Signature.add_index(Signature.petition, Signature.id, name="signature_petition_w
 
 
 def _new_token():
-    token = secrets.token_urlsafe(24)
+    token = token_urlsafe(24)
     return token, hash_token(token)
 
 
