@@ -3,7 +3,9 @@
 peewee keeps one connection per thread. Handlers are synchronous and open/close their
 connection around each request; threads (jobs, tests) use `db.connection_context()`.
 """
+import datetime as dt
 import importlib
+import io
 import pkgutil
 from urllib.parse import unquote, urlparse
 
@@ -50,7 +52,8 @@ def _check_lengths(model, *mappings):
 def insert_rows(model, rows, returning=()):
     """One multi-row INSERT of `rows` (dicts with the same keys: field names) built directly, without
     peewee's per-value query building (the intake writer's hot path); returns the `returning`
-    columns' values as tuples. Values go through each field's db_value(), as peewee would."""
+    columns' values as tuples. Values go through each field's db_value(), as peewee would. On
+    PostgreSQL the rows go in with COPY (see _copy_rows)."""
     names = list(rows[0])
     # the fields' Python defaults, as peewee's insert() fills them in
     defaults = {name: field.default for name, field in model._meta.fields.items()
@@ -59,15 +62,72 @@ def insert_rows(model, rows, returning=()):
         rows = [{**row, **{k: v() if callable(v) else v for k, v in defaults.items()}} for row in rows]
         names += list(defaults)
     fields = [model._meta.fields[name] for name in names]
+    params = [None if row[name] is None else field.db_value(row[name])  # most optional fields are empty
+              for row in rows for name, field in zip(names, fields)]
+    if is_postgres() and set(returning) <= {"id", *names}:
+        lines = _copy_lines(params, len(fields))
+        if lines is not None:
+            return _copy_rows(model, fields, params, lines, returning)
     placeholder = "(" + ", ".join([db.obj.param] * len(fields)) + ")"
     sql = (f'INSERT INTO "{model._meta.table_name}" ({", ".join(chr(34) + f.column_name + chr(34) for f in fields)}) '
            f'VALUES {", ".join([placeholder] * len(rows))}')
     if returning:
         sql += " RETURNING " + ", ".join(f'"{model._meta.fields[name].column_name}"' for name in returning)
-    params = [None if row[name] is None else field.db_value(row[name])  # most optional fields are empty
-              for row in rows for name, field in zip(names, fields)]
     cursor = db.execute_sql(sql, params)
     return cursor.fetchall() if returning else None
+
+
+def _copy_text(value):
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+# COPY's text format of each type a value may have after db_value(); anything else goes by INSERT.
+# An aware datetime too (None here): psycopg2 sends it with its offset, which PostgreSQL converts.
+_COPY_TEXT = {str: _copy_text, int: str, bool: lambda value: "t" if value else "f",
+              dt.datetime: lambda value: value.isoformat() if value.tzinfo is None else None,
+              dt.date: dt.date.isoformat, type(None): lambda value: "\\N"}
+
+
+def _copy_lines(params, width):
+    """Each row's line in COPY's text format, or None when a value has no place in it."""
+    lines = []
+    for start in range(0, len(params), width):
+        texts = []
+        for value in params[start:start + width]:
+            to_text = _COPY_TEXT.get(type(value))
+            text = to_text(value) if to_text is not None else None
+            if text is None:
+                return None
+            texts.append(text)
+        lines.append(texts)
+    return lines
+
+
+def _copy_rows(model, fields, params, lines, returning):
+    """insert_rows() on PostgreSQL: COPY FROM STDIN, which PostgreSQL takes for about two thirds of
+    a multi-row INSERT's work (no statement the size of the batch to parse), and which spares
+    psycopg2 quoting each value. COPY returns nothing, so ids asked for are drawn from the table's
+    sequence first, as the INSERT would have drawn them."""
+    cursor = db.cursor()
+    table = model._meta.table_name
+    columns = [field.column_name for field in fields]
+    ids = None
+    if "id" in returning and "id" not in [field.name for field in fields]:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       (f'"{table}"', len(lines)))
+        ids = [row[0] for row in cursor.fetchall()]
+        columns.insert(0, model._meta.primary_key.column_name)
+        lines = [[str(ids[n])] + texts for n, texts in enumerate(lines)]
+    data = "".join("\t".join(texts) + "\n" for texts in lines)
+    cursor.copy_expert(f'COPY "{table}" ({", ".join(chr(34) + c + chr(34) for c in columns)}) FROM STDIN',
+                       io.StringIO(data))
+    if not returning:
+        return None
+    names = [field.name for field in fields]
+    width = len(fields)
+    positions = [names.index(name) if name in names else None for name in returning]
+    return [tuple(ids[n] if position is None else params[n * width + position] for position in positions)
+            for n in range(len(lines))]
 
 
 def make_database(url: str):

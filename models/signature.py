@@ -236,8 +236,8 @@ def _as_stored(model, row):
 
 def store_batch(pendings):
     """Write new signatures and their confirmation mails in one transaction (the intake writer):
-    one multi-row INSERT per table. Any failure (a duplicate) raises, and the writer retries row by
-    row with store()."""
+    one COPY (PostgreSQL) or multi-row INSERT per table. Any failure (a duplicate) raises, and the
+    writer retries row by row with store()."""
     with db.atomic():
         inserted = insert_rows(Signature, [pending.row for pending in pendings], returning=("id", "token_hash"))
         ids = {token_hash: signature_id for signature_id, token_hash in inserted}

@@ -168,7 +168,7 @@ def test_an_unreachable_or_locked_database_means_503_not_500(backend):
 
 
 def test_a_batch_stores_every_character_a_signer_may_send(make):
-    """The writer's batch (one multi-row INSERT per table) stores text exactly: line breaks, tabs,
+    """The writer's batch (one COPY or multi-row INSERT per table) stores text exactly: line breaks, tabs,
     backslashes, quotes and letters beyond ASCII in a comment; and each mail names its own signature."""
     from models import signature as signatures
 
