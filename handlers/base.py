@@ -141,11 +141,13 @@ class BaseHandler(tornado.web.RequestHandler):
         # PostgreSQL cannot store text with NUL characters (psycopg2 raises, a 500): refuse them
         # up front for every page and API. An address with one names nothing; an argument with one
         # is a 400 naming the argument.
-        if any("\x00" in arg for arg in self.path_args if isinstance(arg, str)):
-            raise tornado.web.HTTPError(404)
-        wrong = {name[:40]: "Remove the NUL character (\\u0000) from this value."
-                 for name, values in self.request.arguments.items()
-                 if "\x00" in name or any(b"\x00" in value for value in values)}
+        for arg in self.path_args:
+            if isinstance(arg, str) and "\x00" in arg:
+                raise tornado.web.HTTPError(404)
+        wrong = self.request.arguments and {
+            name[:40]: "Remove the NUL character (\\u0000) from this value."
+            for name, values in self.request.arguments.items()
+            if "\x00" in name or any(b"\x00" in value for value in values)}
         if wrong:
             raise InvalidParameter(wrong, message=NUL_MESSAGE)
         self._check_method_takes_path()
@@ -574,13 +576,13 @@ _SECRET_PATH = re.compile(r"(/signatures/confirm/|/signatures/withdraw/|/reset/|
 _SECRET_QUERY = re.compile(r"((?:api_key|token|key)=)[^&]+", re.I)
 _ADDRESS_QUERY = re.compile(r"([?&;][^=&;]*=)[^&;]*(?:@|%40)[^&;]*", re.I)
 # what every secret or address above needs in a URI: most URIs hold none (a check of substrings)
-_SECRET_MARKS = ("=", "/signatures/", "/reset/", "/invitations/", "/confirm-email/")
+_SECRET_MARKS = re.compile(r"=|/(?:signatures|reset|invitations|confirm-email)/")  # where a secret may be
 
 
 def redact(uri: str) -> str:
     """A request URI without the secrets some URIs carry (confirmation tokens, API keys) and without
     the email addresses a search (?q=) or a form sent by GET may hold."""
-    if not any(mark in uri for mark in _SECRET_MARKS):
+    if not _SECRET_MARKS.search(uri):
         return uri
     uri = _SECRET_QUERY.sub(r"\1[redacted]", _SECRET_PATH.sub(r"\1[redacted]", uri))
     return _ADDRESS_QUERY.sub(r"\1[address]", uri)
