@@ -79,7 +79,9 @@ class ApiV1Handler(LimitedApiHandler, JsonHandler):
         return params.unbrace(text) if name is None else text
 
     def request_token(self):
-        return api.key_token_from(params.unbrace(self.arg("api_key")), self.request.headers.get("Authorization"))
+        # ?api_key= is rare: parsed only when the query has one (every API call asks, to be counted)
+        query_key = params.unbrace(self.arg("api_key")) if "api_key" in self.request.query_arguments else None
+        return api.key_token_from(query_key, self.request.headers.get("Authorization"))
 
     def authenticate(self, scope=None):
         """The request's key (prepare() counted the call per key, or per address without one)."""

@@ -84,7 +84,7 @@ _parsed = {}
 
 
 def _items(name, value):
-    """The limits a setting names ([] when switched off with 0); ValueError names the setting."""
+    """The limits a setting names, a tuple (empty when switched off with 0); ValueError names the setting."""
     cached = _parsed.get((name, value))
     if cached is not None:
         return cached
@@ -103,12 +103,25 @@ def _items(name, value):
         raise ValueError(f"{name}={value!r} is not a valid limit; see README.md (rate limits).") from None
     if any(item.amount < 1 for item in items):
         raise ValueError(f"{name}={value!r}: a limit must allow at least 1; use 0 to switch it off.")
-    _parsed[(name, value)] = items
+    items = _parsed[(name, value)] = tuple(items)
     return items
 
 
 def limits_of(name, env=None):
     return _items(name, setting(name, env))
+
+
+_api_limits = {}
+
+
+def api_limits():
+    """(every API call limit, the sustained ones among them), combined once per pair of settings."""
+    burst, sustained = setting("PORTAL_API_RATE_BURST"), setting("PORTAL_API_RATE_PER_MINUTE")
+    combined = _api_limits.get((burst, sustained))
+    if combined is None:
+        minute = _items("PORTAL_API_RATE_PER_MINUTE", sustained)
+        combined = _api_limits[(burst, sustained)] = (_items("PORTAL_API_RATE_BURST", burst) + minute, minute)
+    return combined
 
 
 def check_settings(env=None):
@@ -258,6 +271,25 @@ class QuietMemoryStorage(MemoryStorage):
                 self._sweep(now)
         return count
 
+    def incr_many(self, windows):
+        """incr() of each (key, expiry) under one lock; the counts, in order."""
+        counts = []
+        with self._lock:
+            now = self.clock()
+            storage, expirations = self.storage, self.expirations
+            for key, expiry in windows:
+                if expirations.get(key, 0) <= now:  # a new window
+                    storage[key] = 1
+                    expirations[key] = now + expiry
+                    self._queues.setdefault(expiry, collections.deque()).append((now + expiry, key))
+                else:
+                    storage[key] += 1
+                counts.append(storage[key])
+            if now - self._swept >= 1.0:
+                self._swept = now
+                self._sweep(now)
+        return counts
+
     def _sweep(self, now):
         for queue in self._queues.values():
             while queue and queue[0][0] <= now:
@@ -279,23 +311,49 @@ class QuietMemoryStorage(MemoryStorage):
 
 def window_keys(items, identifiers):
     """((key, seconds) of each limit's window for these identifiers: what FixedWindowRateLimiter.hit
-    builds on every hit (limits' key_for and get_expiry), with each limit's own part built once: a
-    signer's mail windows are new keys on every signature, so there is nothing to look up."""
+    builds on every hit (limits' key_for and get_expiry), with each limit's own part built once, and
+    kept for the callers who come again (an API key, an address)."""
+    if type(items) is tuple:
+        known = _WINDOW_KEYS.get((id(items), identifiers))
+        if known is not None and known[0] is items:
+            return known[1]
     if not identifiers or not all(type(part) is str for part in identifiers):  # key_for's own way
         return tuple((item.key_for(*identifiers), item.get_expiry()) for item in items)
     joined = "/".join(identifiers)
-    return tuple((f"{namespace}/{joined}/{suffix}", expiry) for namespace, suffix, expiry in _key_parts(items))
+    keys = tuple((f"{namespace}/{joined}/{end}", expiry) for namespace, end, expiry in map(_key_parts, items))
+    if type(items) is tuple:  # (a list could change under the same id)
+        if len(_WINDOW_KEYS) > 4096:
+            _WINDOW_KEYS.clear()
+        _WINDOW_KEYS[(id(items), identifiers)] = (items, keys)  # the entry holds items: its id stays its own
+    return keys
 
 
-@functools.lru_cache(maxsize=64)
-def _key_parts(items):
-    """(namespace, the key's end, seconds) of each limit: key_for(*identifiers) is namespace/identifiers/end."""
-    return tuple((item.namespace, item.key_for()[len(item.namespace) + 1:], item.get_expiry()) for item in items)
+_WINDOW_KEYS = {}  # (id(limits), identifiers) -> (limits, their windows' keys)
+
+
+_KEY_PARTS = {}  # id(limit) -> (limit, its parts): the entry holds the limit, so its id stays its own
+
+
+def _key_parts(item):
+    """(namespace, the key's end, seconds) of a limit: key_for(*identifiers) is namespace/identifiers/end.
+    Looked up by identity: a limit's own hash is computed in Python, field by field, on every call."""
+    entry = _KEY_PARTS.get(id(item))
+    if entry is None or entry[0] is not item:
+        if len(_KEY_PARTS) > 1024:
+            _KEY_PARTS.clear()
+        entry = _KEY_PARTS[id(item)] = (item, (item.namespace, item.key_for()[len(item.namespace) + 1:],
+                                               item.get_expiry()))
+    return entry[1]
 
 
 REDIS_TIMEOUT = 0.5  # seconds a Redis call may take (the synchronous ones block the IOLoop that long)
 REDIS_RETRY_SECONDS = 5  # after a Redis failure, requests go uncounted this long before Redis is tried again
 SYNC_SECONDS = 0.02  # how often a process sends its requests' hits to Redis (SharedWindows)
+# How old a process's view of a window may be before a request waits to learn it afresh: five batch
+# intervals, so that in a busy window the next batch's answer arrives while the view is still good,
+# even when a loaded IOLoop takes tens of milliseconds to read it (with one interval, every request
+# in the round trip after each batch waited for it, milliseconds each: a tenth of the throughput).
+STALE_SECONDS = 5 * SYNC_SECONDS
 
 
 class SharedWindows:
@@ -306,10 +364,10 @@ class SharedWindows:
     sent with the others in one pipelined round trip (limits' own increment script with their
     number, and each window's remaining time), within SYNC_SECONDS. Redis answers with every
     process's count so far. A request is judged on that shared count plus this process's hits not
-    sent yet; when what this process knows of a window is older than SYNC_SECONDS, the request waits
-    for a batch to learn it afresh (a busy window is refreshed by the batches anyway). So a limit
-    may be passed across processes and machines by at most what the others admitted within one
-    SYNC_SECONDS. Every hit reaches Redis unless Redis is unreachable (then requests pass
+    sent yet; when what this process knows of a window is older than STALE_SECONDS, the request
+    waits for a batch to learn it afresh (a busy window is refreshed by the batches before that).
+    So a limit may be passed across processes and machines by at most what the others admitted
+    within STALE_SECONDS. Every hit reaches Redis unless Redis is unreachable (then requests pass
     uncounted, as with the synchronous path)."""
 
     MAX_KEYS = 100_000  # windows remembered; expired ones are dropped when there are more
@@ -326,31 +384,38 @@ class SharedWindows:
         """Every hit counted here has been answered by Redis (none waiting, none on its way)."""
         return not self.unsent and self.next_batch is None and not self.in_flight
 
-    async def hit_each(self, items, identifiers):
+    def hit_each(self, items, identifiers):
+        """The limits now over, as a list; or, when this process's view of a window is stale, an
+        awaitable of them (no coroutine for the usual case: a busy window's view is fresh)."""
         now = time.monotonic()
         hits, stale = [], False
-        for item, (window, _expiry) in zip(items, window_keys(tuple(items), identifiers)):
-            key = self.limiter.storage.prefixed_key(window)
+        prefix = self.limiter.storage.key_prefix
+        for item, (window, expiry) in zip(items, window_keys(items, identifiers)):
+            key = f"{prefix}:{window}"  # limits' RedisStorage.prefixed_key
             pending = self.unsent.get(key)
             if pending is None:
-                pending = self.unsent[key] = [item.get_expiry(), 0]
+                pending = self.unsent[key] = [expiry, 0]
             pending[1] += 1
             learned = self.known.get(key)
-            stale = stale or learned is None or now - learned[2] > SYNC_SECONDS
+            stale = stale or learned is None or now - learned[2] > STALE_SECONDS
             hits.append((item, key, pending[1]))  # this hit's place among the batch's hits of key
         batch = self._batch(0 if stale else SYNC_SECONDS)
-        if stale:  # judged on the count Redis gives this batch: the hits before it, then its place
-            answers = await batch
-            if answers is None:  # Redis unreachable: serve rather than refuse
-                return []
-            return [item for item, key, place in hits
-                    if answers[key][0] - answers[key][1] + place > item.amount]
+        if stale:
+            return self._judged_by(batch, hits)
         over = []
         for item, key, place in hits:  # the last count Redis gave, then this hit's place among the unsent
             count, ends, _learned = self.known[key]
             if (count if ends > now else 0) + place > item.amount:
                 over.append(item)
         return over
+
+    @staticmethod
+    async def _judged_by(batch, hits):
+        """Judged on the count Redis gives this batch: the hits before it, then each hit's place."""
+        answers = await batch
+        if answers is None:  # Redis unreachable: serve rather than refuse
+            return []
+        return [item for item, key, place in hits if answers[key][0] - answers[key][1] + place > item.amount]
 
     def seconds_left(self, key):
         """Seconds until the window of `key` ends, as the last batch said (None: not known)."""
@@ -378,17 +443,32 @@ class SharedWindows:
         task = asyncio.ensure_future(self._send(batch))
         task.add_done_callback(lambda task: future.done() or future.set_result(task.result()))
 
+    async def _pipeline(self, batch):
+        """Each window's increment (limits' own script, by its SHA) and remaining time, in one round
+        trip. Not through the registered script object: a pipeline holding one asks Redis first
+        whether the script exists, a second round trip on every batch. If Redis has forgotten it
+        (restarted, flushed), no increment ran: it is loaded and the batch sent once more."""
+        from redis.exceptions import NoScriptError
+
+        client, script = self.limiter._async_client()
+        for attempt in (1, 2):
+            pipeline = client.pipeline(transaction=False)
+            for key, (expiry, hits) in batch.items():
+                pipeline.evalsha(script.sha, 1, key, expiry, hits)
+                pipeline.pttl(key)
+            try:
+                return await pipeline.execute()
+            except NoScriptError:
+                if attempt == 2:
+                    raise
+                await client.script_load(script.script)
+
     async def _send(self, batch):
         """Send a batch; {key: (count in Redis, hits this batch sent)}, or None when Redis failed."""
         try:
             if not batch:
                 return {}
-            client, script = self.limiter._async_client()
-            pipeline = client.pipeline(transaction=False)
-            for key, (expiry, hits) in batch.items():
-                await script([key], [expiry, hits], client=pipeline)
-                pipeline.pttl(key)
-            answers = await pipeline.execute()
+            answers = await self._pipeline(batch)
             now = time.monotonic()
             if len(self.known) > self.MAX_KEYS:
                 self.known = {key: value for key, value in self.known.items() if value[1] > now}
@@ -449,7 +529,7 @@ class Limiter:
             if self.shared:
                 counts = self._redis_incr(items, identifiers)
             else:  # FixedWindowRateLimiter.hit (storage.incr of each window), with the windows' keys kept
-                counts = [self.storage.incr(key, expiry) for key, expiry in window_keys(tuple(items), identifiers)]
+                counts = self.storage.incr_many(window_keys(items, identifiers))
         except Exception:  # noqa: BLE001 — Redis down: serve rather than refuse everyone
             self._warn()
             return []
@@ -457,11 +537,17 @@ class Limiter:
 
     async def hit_each_async(self, items, *identifiers):
         """hit_each() for request handlers, on the IOLoop: with Redis, counted through SharedWindows."""
+        over = self.hit_each_soon(items, *identifiers)
+        return over if type(over) is list else await over
+
+    def hit_each_soon(self, items, *identifiers):
+        """hit_each_async() without a coroutine where nothing is to be waited for (memory, or a fresh
+        view of the Redis windows): the limits now over as a list, else an awaitable of them."""
         if not self.shared or not items:
             return self.hit_each(items, *identifiers)
         if self.down_until and time.monotonic() < self.down_until:
             return []
-        return await self.windows.hit_each(items, identifiers)
+        return self.windows.hit_each(items, identifiers)
 
     def _async_client(self):
         """This process's asyncio Redis client for the running loop (a forked child, or a test's new
@@ -480,7 +566,7 @@ class Limiter:
     def _redis_incr(self, items, identifiers):
         """What FixedWindowRateLimiter.hit does per limit (limits' own increment script), pipelined."""
         pipeline = self.storage.get_connection().pipeline(transaction=False)
-        for key, expiry in window_keys(tuple(items), identifiers):
+        for key, expiry in window_keys(items, identifiers):
             self.storage.lua_incr_expire([self.storage.prefixed_key(key)], [expiry, 1], client=pipeline)
         return [int(count) for count in pipeline.execute()]
 
@@ -528,13 +614,15 @@ def limiter_of(handler):
 
 # ---- API calls: one behaviour in every dialect -----------------------------------------------------
 
-async def admit_api_call(handler, bucket):
+async def admit_api_call(handler, bucket, limits=None):
     """Count an API call for `bucket`. Over the burst limit it waits for the next window (up to
     PACE_SECONDS in all, holding no database connection); over the sustained limit, or past the
     wait budget, it raises RateLimited (a 429 with Retry-After in the dialect's shape)."""
     limiter = limiter_of(handler)
-    burst, sustained = limits_of("PORTAL_API_RATE_BURST"), limits_of("PORTAL_API_RATE_PER_MINUTE")
-    over = await limiter.hit_each_async(burst + sustained, bucket)  # one round trip; the call counts once a minute
+    items, sustained = limits or api_limits()  # (the caller may have read them already)
+    over = limiter.hit_each_soon(items, bucket)  # one round trip at most; the call counts once a minute
+    if type(over) is not list:
+        over = await over
     for item in over:
         if item in sustained:
             raise limiter.refusal(item, bucket)  # waiting would not help
@@ -545,14 +633,14 @@ async def admit_api_call(handler, bucket):
             raise limiter.refusal(over[0], bucket)
         await asyncio.sleep(wait)
         waited += wait
-        over = await limiter.hit_each_async(burst, bucket)
+        over = await limiter.hit_each_async(items[:len(items) - len(sustained)], bucket)  # the burst limit
 
 
 def charge_address(handler):
     """Count a call whose key turned out invalid against the client address too (no waiting)."""
     limiter = limiter_of(handler)
     bucket = address_bucket(client_address(handler.request))
-    over = limiter.hit(limits_of("PORTAL_API_RATE_BURST") + limits_of("PORTAL_API_RATE_PER_MINUTE"), bucket)
+    over = limiter.hit(api_limits()[0], bucket)
     if over is not None:
         raise limiter.refusal(over, bucket)
 
@@ -567,14 +655,15 @@ class LimitedApiHandler:
         return None
 
     async def prepare(self):
-        if limits_of("PORTAL_API_RATE_BURST") or limits_of("PORTAL_API_RATE_PER_MINUTE"):  # else nothing to count
+        limits = api_limits()
+        if limits[0]:  # else nothing to count
             token = None
             try:
                 token = self.request_token()
             except Exception:  # noqa: BLE001 — a malformed request is refused by the handler itself
                 token = None
             bucket = key_bucket(token) if token else address_bucket(client_address(self.request))
-            await admit_api_call(self, bucket)
+            await admit_api_call(self, bucket, limits)
         super().prepare()
 
     def resolve_key(self, token):
