@@ -357,6 +357,27 @@ async def test_requests_counted_in_batches_all_reach_redis_and_two_processes_sta
     assert 100 <= admitted.count(True) <= 140, admitted.count(True)
 
 
+@pytest.mark.gen_test(timeout=120)
+async def test_a_redis_that_forgot_the_script_still_gets_every_hit():
+    """A restarted or flushed Redis has forgotten the increment script: the batch loads it and is
+    sent again, no hit lost and none counted twice."""
+    import redis
+    from limits import RateLimitItemPerMinute
+
+    redis_or_skip()
+    limiter = ratelimit.Limiter(REDIS_URL, f"portal-test-{uuid.uuid4().hex[:12]}")
+    item = RateLimitItemPerMinute(100)
+    await limiter.hit_each_async([item], "key:forgot")
+    await until(sent(limiter))
+    redis.Redis.from_url(REDIS_URL).script_flush()
+    for _ in range(2):
+        assert await limiter.hit_each_async([item], "key:forgot") == []
+    await until(sent(limiter))
+    key = limiter.storage.prefixed_key(item.key_for("key:forgot"))
+    assert int(limiter.storage.get_connection().get(key)) == 3
+    assert limiter.down_until == 0  # no failure was taken for Redis being down
+
+
 # ---- abuse limits on web signing -------------------------------------------------------------------------
 
 @pytest.mark.gen_test(timeout=300)
