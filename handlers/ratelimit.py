@@ -257,33 +257,21 @@ class QuietMemoryStorage(MemoryStorage):
         pass
 
     def incr(self, key, expiry, amount=1):
-        with self._lock:
-            now = self.clock()
-            if self.expirations.get(key, 0) <= now:  # a new window
-                self.storage[key] = amount
-                self.expirations[key] = now + expiry
-                self._queues.setdefault(expiry, collections.deque()).append((now + expiry, key))
-            else:
-                self.storage[key] += amount
-            count = self.storage[key]
-            if now - self._swept >= 1.0:
-                self._swept = now
-                self._sweep(now)
-        return count
+        return self.incr_many(((key, expiry),), amount)[0]
 
-    def incr_many(self, windows):
-        """incr() of each (key, expiry) under one lock; the counts, in order."""
+    def incr_many(self, windows, amount=1):
+        """Add `amount` to each (key, expiry) window under one lock; the counts, in order."""
         counts = []
         with self._lock:
             now = self.clock()
             storage, expirations = self.storage, self.expirations
             for key, expiry in windows:
                 if expirations.get(key, 0) <= now:  # a new window
-                    storage[key] = 1
+                    storage[key] = amount
                     expirations[key] = now + expiry
                     self._queues.setdefault(expiry, collections.deque()).append((now + expiry, key))
                 else:
-                    storage[key] += 1
+                    storage[key] += amount
                 counts.append(storage[key])
             if now - self._swept >= 1.0:
                 self._swept = now

@@ -20,7 +20,7 @@ from models.db import db
 from models.errors import DomainError, InvalidInput, InvalidParameter, NotAllowed, NotFound
 from models.numbers import is_number
 from models.organisation import Organisation
-from models.petition import Petition, roles_of
+from models.petition import Petition, domains_in, roles_of
 from models.tokens import hash_token
 
 # ---- errors every dialect may raise (each says the cause and the fix) ---------------------------
@@ -287,18 +287,17 @@ def origin_host(origin):
 def origin_allowed(petition, origin):
     """Is the Origin one of the petition's allowed domains? An entry without a port allows that
     hostname on any port; an entry with a port allows that port only."""
-    return _origin_in(petition.allowed_domains or "", origin)
+    return _origin_in(domains_in(petition.allowed_domains), origin)
 
 
 @functools.lru_cache(maxsize=1024)  # asked two or three times per signing request; sites are few
-def _origin_in(allowed_domains, origin):
+def _origin_in(domains, origin):
     host = origin_host(origin)
     if host is None:
         return False
     bare = host.rsplit(":", 1)[0] if ":" in host else host
-    for line in allowed_domains.splitlines():  # as Petition.domain_list reads them
-        entry = line.strip().lower()
-        if entry and (entry == host or (":" not in entry and entry == bare)):
+    for entry in domains:
+        if entry == host or (":" not in entry and entry == bare):
             return True
     return False
 

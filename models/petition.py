@@ -4,6 +4,7 @@ Every channel (web forms, every API dialect, jobs, the CLI) changes a petition's
 transition() and its recipient fields through update_recipient_fields().
 """
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import peewee as pw
@@ -51,6 +52,12 @@ TRANSITIONS = {
     ("in_process", "rejected"): Move(frozenset({"clerk"}), N_("reject"), note_required=True),
     ("in_process", "completed"): Move(frozenset({"clerk"}), N_("publish a response"), needs_response=True),
 }
+
+
+@functools.lru_cache(maxsize=1024)  # every signing request reads its petition's domains; sites are few
+def domains_in(allowed_domains):
+    """The entries of a petition's allowed domains (one per line), lower case, blank lines dropped."""
+    return tuple(line.strip().lower() for line in (allowed_domains or "").splitlines() if line.strip())
 
 
 class Petition(BaseModel):
@@ -118,7 +125,7 @@ class Petition(BaseModel):
 
     @property
     def domain_list(self):
-        return [line.strip().lower() for line in (self.allowed_domains or "").splitlines() if line.strip()]
+        return list(domains_in(self.allowed_domains))
 
     # ---- query scopes ----
     @classmethod
